@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+'use strict';
+// Builds dist/capexec: a Node single executable application made from the pinned Node
+// binary in node_modules (package node-linux-<arch>), never from the system's node,
+// with its koffi addon and man page beside it.
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { bundle } = require('./bundle.js');
+
+const root = path.resolve(__dirname, '..');
+const work = path.join(root, 'build', 'sea');
+const dist = path.join(root, 'dist');
+// Any string in the binary would do; this one is what Node's own tooling looks for.
+const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+function fail(message) {
+  process.stderr.write(`build-sea: ${message}\n`);
+  process.exit(1);
+}
+
+function resolveFrom(request) {
+  try {
+    return require.resolve(request, { paths: [root] });
+  } catch {
+    return undefined;
+  }
+}
+
+async function main() {
+  const arch = process.arch;
+  const nodeBinary = resolveFrom(`node-linux-${arch}/bin/node`);
+  if (!nodeBinary) fail(`node-linux-${arch} is not installed: run npm ci on a linux-${arch} machine`);
+  const addon = resolveFrom(`@koromix/koffi-linux-${arch}/linux_${arch}/koffi.node`);
+  if (!addon) fail(`koffi's linux-${arch} addon is not installed: run npm ci`);
+
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
+  const main = path.join(work, 'main.js');
+  fs.writeFileSync(main, bundle(path.join(root, 'build', 'src', 'entry.js'), { root, external: ['koffi'] }));
+
+  const blob = path.join(work, 'sea.blob');
+  const config = path.join(work, 'sea-config.json');
+  fs.writeFileSync(config, JSON.stringify({
+    main,
+    output: blob,
+    disableExperimentalSEAWarning: true,
+    useCodeCache: true,
+    // No inspector on SIGUSR1, and no way for NODE_OPTIONS or the command line to add
+    // Node flags to a process that holds capabilities.
+    execArgv: ['--disable-sigusr1'],
+    execArgvExtension: 'none',
+  }, null, 2));
+  execFileSync(nodeBinary, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+
+  const staged = path.join(work, 'capexec');
+  fs.copyFileSync(nodeBinary, staged);
+  const { inject } = require('postject');
+  await inject(staged, 'NODE_SEA_BLOB', fs.readFileSync(blob), { sentinelFuse: FUSE });
+
+  fs.mkdirSync(dist, { recursive: true });
+  for (const [from, name, mode] of [[addon, 'koffi.node', 0o755], [path.join(root, 'man', 'capexec.1'), 'capexec.1', 0o644], [staged, 'capexec', 0o755]]) {
+    const target = path.join(dist, name);
+    const temporary = `${target}.new`;
+    fs.copyFileSync(from, temporary);
+    fs.chmodSync(temporary, mode);
+    fs.renameSync(temporary, target);
+  }
+  process.stdout.write(`build-sea: wrote ${path.relative(root, dist)}/capexec (Node ${execFileSync(nodeBinary, ['--version']).toString().trim()})\n`);
+}
+
+main().catch((error) => fail(error.message));

@@ -1,0 +1,3 @@
+import { run } from './cli';
+
+run(process.argv.slice(2));

@@ -1,0 +1,67 @@
+import { readdirSync } from 'node:fs';
+import { SyscallError } from './errors';
+import type { Libc } from './libc';
+
+const F_GETFD = 1;
+const F_SETFD = 2;
+const F_GETFL = 3;
+const F_SETFL = 4;
+const FD_CLOEXEC = 1;
+const O_NONBLOCK = 0o4000;
+const SIGPIPE = 13;
+const SIGXFSZ = 25;
+
+export type StdioFlags = readonly number[];
+
+// Taken before anything can touch process.stdin/stdout/stderr, which may switch a pipe
+// to non-blocking mode; the helper gets the caller's modes back.
+export function snapshotStdioFlags(c: Libc): StdioFlags {
+  return [0, 1, 2].map((fd) => c.fcntl(fd, F_GETFL));
+}
+
+// systemd socket activation: LISTEN_FDS counts fds from 3 that belong to us when
+// LISTEN_PID is our PID, and execve() keeps that PID.
+export function socketActivationFds(c: Libc, pid: number): number {
+  const listenPid = c.getenv('LISTEN_PID')?.toString('latin1');
+  const listenFds = c.getenv('LISTEN_FDS')?.toString('latin1');
+  if (listenPid !== String(pid) || listenFds === undefined || !/^\d{1,5}$/.test(listenFds)) return 0;
+  return Number(listenFds);
+}
+
+// Undo what Node did to the process before any of capexec's code ran: fds 0-16 are
+// close-on-exec and SIGPIPE/SIGXFSZ ignored, and both would otherwise reach the helper.
+// Every fd beyond stdio and the `keep` fds after it is closed on exec, so the helper
+// gets only what the caller meant it to have.
+export function prepareForExec(c: Libc, stdioFlags: StdioFlags, keep: number): void {
+  stdioFlags.forEach((flags, fd) => {
+    const current = c.fcntl(fd, F_GETFL);
+    if ((current & O_NONBLOCK) !== (flags & O_NONBLOCK)) {
+      c.fcntl(fd, F_SETFL, (current & ~O_NONBLOCK) | (flags & O_NONBLOCK));
+    }
+    setCloseOnExec(c, fd, false);
+  });
+  for (const fd of openFds()) {
+    if (fd < 3) continue;
+    setCloseOnExec(c, fd, fd >= 3 + keep);
+  }
+  c.resetSignal(SIGPIPE);
+  c.resetSignal(SIGXFSZ);
+  c.unblockAllSignals();
+}
+
+function setCloseOnExec(c: Libc, fd: number, on: boolean): void {
+  let flags: number;
+  try {
+    flags = c.fcntl(fd, F_GETFD);
+  } catch (error) {
+    // The directory listing's own fd is gone by the time we get here.
+    if (error instanceof SyscallError && error.code === 'EBADF') return;
+    throw error;
+  }
+  const wanted = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
+  if (wanted !== flags) c.fcntl(fd, F_SETFD, wanted);
+}
+
+function openFds(): number[] {
+  return readdirSync('/proc/self/fd').map(Number).filter(Number.isInteger);
+}

@@ -1,0 +1,25 @@
+export const VERSION = '0.1.0';
+
+export const HELP = `Usage: capexec [-c|--cap CAPS]... [OPTIONS] [--] COMMAND [ARG...]
+
+Run COMMAND with exactly the capabilities CAPS, passed through the ambient set.
+capexec itself needs them in its permitted set (setcap CAPS+p on its file).
+
+Options:
+  -c, --cap CAPS        capabilities to pass, comma-separated; may repeat.
+                        Names as net_admin, cap_net_admin, CAP_NET_ADMIN, or
+                        numbers.
+      --preserve-fds N  keep file descriptors 3 to 3+N-1 open for COMMAND
+  -h, --help            show this help and exit
+  -V, --version         show the version and exit
+
+Options end at COMMAND or at --; COMMAND's own options pass through untouched.
+COMMAND replaces capexec in the same process: it keeps capexec's PID, and its
+exit status is capexec's.
+
+Exit status: COMMAND's own; 125 capexec failed; 126 COMMAND cannot be run;
+127 COMMAND not found.
+
+Example: capexec --cap net_admin -- tunctl -u alice -t tap0
+See capexec(1).
+`;

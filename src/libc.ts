@@ -1,0 +1,93 @@
+import { SyscallError } from './errors';
+import { loadKoffi, type KoffiModule } from './koffi-addon';
+
+// The few libc entry points capexec needs, bound through koffi. Every call is
+// synchronous and runs on the main thread: capset() and prctl() change only the
+// calling thread, and execve() must come from the thread that holds those changes.
+export interface Libc {
+  readonly koffi: KoffiModule;
+  capget(header: Buffer, data: Buffer): void;
+  capset(header: Buffer, data: Buffer): void;
+  // prctl() returns a value for some options (PR_CAP_AMBIENT_IS_SET, PR_GET_*).
+  prctl(option: number, arg2: number, arg3: number, arg4?: number, arg5?: number): number;
+  fcntl(fd: number, command: number, argument?: number): number;
+  resetSignal(signal: number): void;
+  unblockAllSignals(): void;
+  getenv(name: string): Buffer | undefined;
+  environ(): bigint;
+  execve(path: bigint, argv: bigint, envp: bigint): SyscallError;
+  alloc(bytes: number): { address: bigint; view: Buffer };
+  errnoName(errno: number): string;
+}
+
+let bound: Libc | undefined;
+
+export function libc(): Libc {
+  bound ??= bind(loadKoffi());
+  return bound;
+}
+
+function bind(koffi: KoffiModule): Libc {
+  const lib = koffi.load(null);
+  const capget = lib.func('int capget(void *header, void *data)');
+  const capset = lib.func('int capset(void *header, void *data)');
+  const prctl = lib.func('int prctl(int option, ...)');
+  const fcntl = lib.func('int fcntl(int fd, int cmd, ...)');
+  const signal = lib.func('void *signal(int sig, void *handler)');
+  const sigmask = lib.func('int pthread_sigmask(int how, void *set, void *old)');
+  const getenv = lib.func('void *getenv(const char *name)');
+  const strlen = lib.func('size_t strlen(void *s)');
+  const strerror = lib.func('const char *strerror(int errnum)');
+  const execve = lib.func('int execve(void *path, void *argv, void *envp)');
+  const environ = lib.symbol('environ') as bigint;
+
+  const names = new Map<number, string>();
+  for (const [name, value] of Object.entries(koffi.os.errno)) names.set(value, name);
+  const errnoName = (errno: number): string => names.get(errno) ?? `errno ${errno}`;
+  const failure = (call: string): SyscallError => {
+    const errno = koffi.errno();
+    return new SyscallError(call, errno, errnoName(errno), String(strerror(errno)));
+  };
+  const check = (call: string, result: number): number => {
+    if (result === -1) throw failure(call);
+    return result;
+  };
+  const ulong = (value: number | undefined): [string, number] => ['unsigned long', value ?? 0];
+
+  return {
+    koffi,
+    capget: (header, data) => void check('capget', capget(header, data) as number),
+    capset: (header, data) => void check('capset', capset(header, data) as number),
+    prctl: (option, arg2, arg3, arg4, arg5) =>
+      check('prctl', prctl(option, ...ulong(arg2), ...ulong(arg3), ...ulong(arg4), ...ulong(arg5)) as number),
+    fcntl: (fd, command, argument) =>
+      check('fcntl', (argument === undefined ? fcntl(fd, command) : fcntl(fd, command, 'int', argument)) as number),
+    resetSignal: (sig) => {
+      // SIG_DFL is the null handler; SIG_ERR is (void *) -1.
+      const previous = signal(sig, null) as bigint | null;
+      if (previous === 0xffffffffffffffffn) throw failure('signal');
+    },
+    unblockAllSignals: () => {
+      const SIG_SETMASK = 2;
+      const empty = Buffer.alloc(128);
+      const error = sigmask(SIG_SETMASK, empty, null) as number;
+      if (error !== 0) throw new SyscallError('pthread_sigmask', error, errnoName(error), String(strerror(error)));
+    },
+    getenv: (name) => {
+      const pointer = getenv(name) as bigint | null;
+      if (pointer === null) return undefined;
+      const length = Number(strlen(pointer) as bigint | number);
+      return Buffer.copyBytesFrom(new Uint8Array(koffi.view(pointer, length)));
+    },
+    environ: () => koffi.decode(environ, 'void *') as bigint,
+    execve: (path, argv, envp) => {
+      execve(path, argv, envp);
+      return failure('execve');
+    },
+    alloc: (bytes) => {
+      const address = koffi.alloc('uint8_t', Math.max(bytes, 1)) as bigint;
+      return { address, view: Buffer.from(koffi.view(address, Math.max(bytes, 1))) };
+    },
+    errnoName,
+  };
+}

@@ -1,0 +1,44 @@
+import { capName } from './capability-names';
+import { hasCap, maskOf } from './capability-sets';
+import { clearAmbient, isAmbient, raiseAmbient, readCapState, writeCapState } from './capability-state';
+import { CapexecError, SyscallError } from './errors';
+import type { Libc } from './libc';
+import { printable } from './messages';
+
+export class CapsNotPermittedError extends CapexecError {
+  readonly missing: readonly number[];
+
+  constructor(missing: readonly number[]) {
+    const names = missing.map(capName).join(', ');
+    super(`cannot pass ${names}`, `not in capexec's permitted set`, {
+      fix: `as root: setcap ${missing.map(capName).join(',')}+p ${printable(process.execPath)}`,
+    });
+    this.missing = missing;
+  }
+}
+
+// The whole algorithm (util-linux's cap_permitted_to_ambient): a capability can be
+// ambient only while it is both permitted and inheritable, and the kernel gives a
+// non-root exec exactly its ambient set (capabilities(7)). Every requested cap is
+// checked up front so nothing changes unless all of them can be passed.
+export function passCapabilities(c: Libc, caps: readonly number[]): void {
+  const state = readCapState(c);
+  const missing = caps.filter((cap) => !hasCap(state.permitted, cap));
+  if (missing.length > 0) throw new CapsNotPermittedError(missing);
+
+  // Inheritable becomes exactly the request, so nothing else can reach a helper that
+  // has inheritable file capabilities of its own.
+  writeCapState(c, { ...state, inheritable: maskOf(caps) });
+  clearAmbient(c);
+  for (const cap of caps) {
+    try {
+      raiseAmbient(c, cap);
+    } catch (error) {
+      if (!(error instanceof SyscallError)) throw error;
+      throw new CapexecError(`cannot raise ${capName(cap)} into the ambient set`, error.message.replace(/^prctl: /, ''));
+    }
+    if (!isAmbient(c, cap)) {
+      throw new CapexecError(`cannot raise ${capName(cap)} into the ambient set`, 'the kernel did not keep it');
+    }
+  }
+}

@@ -26,6 +26,8 @@ function main(args: readonly string[]): number {
       return 0;
     case 'launch':
       return launch(options);
+    default:
+      throw new CapexecError(`--${options.mode}`, 'not built yet');
   }
 }
 

@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Test } from 'uvu';
+
+export const ROOT = resolve(__dirname, '..', '..', '..');
+export const DIST = join(ROOT, 'dist');
+export const NOBODY = 65534;
+
+// Privileged tests run the real setcap'd artifact; without root they cannot. On a
+// developer's machine they skip, saying why; under CI a skip would hide a regression.
+export function privilegedUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not running as root';
+  if (!existsSync(join(DIST, 'capexec'))) return 'dist/capexec is missing (npm run build)';
+  for (const tool of ['setcap', 'setpriv', 'unshare']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
+    } catch {
+      return `${tool} is not installed`;
+    }
+  }
+  return undefined;
+}
+
+// Registers `name` on `suite` so that it runs where privileged tests can, skips with a
+// note elsewhere, and fails under CI rather than skipping.
+export function privileged(suite: Test, name: string, body: () => Promise<void> | void): void {
+  const reason = privilegedUnavailable();
+  if (reason === undefined) {
+    suite(name, body);
+  } else if (process.env['CI']) {
+    suite(name, () => {
+      throw new Error(`privileged test cannot run under CI: ${reason}`);
+    });
+  } else {
+    suite.skip(`${name} (${reason})`, body);
+  }
+}
+
+export interface Installed {
+  dir: string;
+  exe: string;
+  remove(): void;
+}
+
+// A fresh copy of dist/ in a 0755 temp dir on a filesystem that honours file
+// capabilities, with `fileCaps` (e.g. "cap_net_admin,cap_net_raw+p") on the executable.
+export function installCopy(fileCaps: string | undefined, base = tmpdir()): Installed {
+  const dir = mkdtempSync(join(base, 'capexec-test-'));
+  chmodSync(dir, 0o755);
+  for (const name of readdirSync(DIST)) {
+    copyFileSync(join(DIST, name), join(dir, name));
+    chmodSync(join(dir, name), name === 'capexec.1' ? 0o644 : 0o755);
+  }
+  const exe = join(dir, 'capexec');
+  if (fileCaps !== undefined) execFileSync('setcap', [fileCaps, exe]);
+  return { dir, exe, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+// Runs argv as user nobody with no inheritable capabilities, as an unprivileged user
+// would start it.
+export function asNobody(argv: readonly string[]): [string, string[]] {
+  return ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', ...argv]];
+}

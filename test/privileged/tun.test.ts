@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { asNobody, installCopy, privileged, type Installed } from '../helpers/privileged';
+import { runAsRoot, shQuote } from '../helpers/run';
+
+// Each case runs in a throwaway network and mount namespace, where a fresh 0666 tun
+// node is bind-mounted over /dev/net/tun: the machine's own device and network are
+// never touched, and file permissions are out of the way so only capabilities count.
+const tun = suite('tun/tap devices created by an unprivileged user through capexec');
+let installed: Installed;
+let nodeDir: string;
+
+tun.before(() => {
+  installed = installCopy('cap_net_admin+p');
+  nodeDir = mkdtempSync(join(tmpdir(), 'capexec-tun-'));
+  chmodSync(nodeDir, 0o755);
+});
+tun.after(() => {
+  installed?.remove();
+  if (nodeDir) rmSync(nodeDir, { recursive: true, force: true });
+});
+
+const asNobodyLine = (argv: string[]): string => asNobody(argv).flat().map(shQuote).join(' ');
+
+async function inNamespace(script: string) {
+  const node = join(nodeDir, 'tun');
+  const setup = `set -u; mknod ${node} c 10 200 && chmod 0666 ${node} && mount --bind ${node} /dev/net/tun && rm ${node}`;
+  return runAsRoot('unshare', ['--net', '--mount', 'sh', '-c', `${setup} && ${script}`]);
+}
+
+privileged(tun, 'tunctl -u nobody creates a tap device through capexec and fails without it', async () => {
+  const direct = asNobodyLine(['tunctl', '-u', 'nobody', '-t', 'tap7']);
+  const through = asNobodyLine([installed.exe, '--cap', 'net_admin', '--', 'tunctl', '-u', 'nobody', '-t', 'tap7']);
+  const result = await inNamespace(
+    `if ${direct} 2>&1; then echo direct-succeeded; fi; ${through} && ip -d link show tap7`,
+  );
+  assert.is(result.exitCode, 0, String(result.stderr));
+  const output = String(result.stdout);
+  assert.match(output, /TUNSETIFF: Operation not permitted/);
+  assert.not.match(output, /direct-succeeded/);
+  assert.match(output, /: tap7: /);
+  assert.match(output, /tun type tap .*persist on user nobody/);
+});
+
+privileged(tun, 'ip tuntap add creates a tun device through capexec and fails without it', async () => {
+  const direct = asNobodyLine(['ip', 'tuntap', 'add', 'dev', 'tun7', 'mode', 'tun']);
+  const through = asNobodyLine([installed.exe, '--cap', 'net_admin', '--', 'ip', 'tuntap', 'add', 'dev', 'tun7', 'mode', 'tun']);
+  const result = await inNamespace(
+    `if ${direct} 2>&1; then echo direct-succeeded; fi; ${through} && ip -o link show tun7`,
+  );
+  assert.is(result.exitCode, 0, String(result.stderr));
+  const output = String(result.stdout);
+  assert.match(output, /Operation not permitted/);
+  assert.not.match(output, /direct-succeeded/);
+  assert.match(output, /: tun7: /);
+});
+
+tun.run();

@@ -23,6 +23,10 @@ const OPTION_MODES: Record<string, readonly Mode[]> = {
 const MODE_FLAGS = ['help', 'version', 'print', 'doctor', 'install', 'uninstall'] as const;
 
 const VALUE_OPTIONS = ['cap', 'preserve-fds', 'install', 'uninstall', 'group'];
+const FLAG_OPTIONS = ['help', 'version', 'print', 'doctor', 'json'];
+
+// Every long option, for the tests that keep --help and the man page in step.
+export const LONG_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS];
 const SHORT_VALUE_OPTIONS = ['c'];
 
 export function parseArguments(args: readonly string[]): Options {
@@ -30,7 +34,7 @@ export function parseArguments(args: readonly string[]): Options {
   const unknown: string[] = [];
   const parsed = minimist(optionArgs, {
     string: VALUE_OPTIONS,
-    boolean: ['help', 'version', 'print', 'doctor', 'json'],
+    boolean: FLAG_OPTIONS,
     alias: { c: 'cap', h: 'help', V: 'version' },
     unknown: (arg) => {
       unknown.push(arg);

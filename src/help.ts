@@ -1,6 +1,10 @@
 export const VERSION = '0.1.0';
 
-export const HELP = `Usage: capexec [-c|--cap CAPS]... [OPTIONS] [--] COMMAND [ARG...]
+export const HELP = `Usage: capexec [-c|--cap CAPS]... [--preserve-fds N] [--] COMMAND [ARG...]
+       capexec --doctor [--json] --cap CAPS [-- COMMAND [ARG...]]
+       capexec --print [--json]
+       capexec --install PREFIX --cap CAPS [--group NAME]
+       capexec --uninstall PREFIX
 
 Run COMMAND with exactly the capabilities CAPS, passed through the ambient set.
 capexec itself needs them in its permitted set (setcap CAPS+p on its file).
@@ -10,6 +14,14 @@ Options:
                         Names as net_admin, cap_net_admin, CAP_NET_ADMIN, or
                         numbers.
       --preserve-fds N  keep file descriptors 3 to 3+N-1 open for COMMAND
+      --doctor          check whether CAPS would reach COMMAND, and say why not;
+                        exit 0 if they would, 1 if not
+      --print           show this process's capability state
+      --json            with --doctor or --print: print JSON
+      --install PREFIX  as root: install into PREFIX with file capabilities
+                        CAPS+p, then check that they work
+      --group NAME      with --install: only group NAME may run capexec
+      --uninstall PREFIX  remove what --install put into PREFIX
   -h, --help            show this help and exit
   -V, --version         show the version and exit
 

@@ -1,6 +1,6 @@
-import { readdirSync } from 'node:fs';
 import { SyscallError } from './errors';
 import type { Libc } from './libc';
+import { listProcDirectory } from './proc-files';
 
 const F_GETFD = 1;
 const F_SETFD = 2;
@@ -63,5 +63,5 @@ function setCloseOnExec(c: Libc, fd: number, on: boolean): void {
 }
 
 function openFds(): number[] {
-  return readdirSync('/proc/self/fd').map(Number).filter(Number.isInteger);
+  return listProcDirectory('/proc/self/fd').map(Number).filter(Number.isInteger);
 }

@@ -3,7 +3,8 @@ import type { Libc } from './libc';
 import { printable } from './messages';
 
 // execve() with byte-exact strings: the path and argv as the caller gave them, and
-// libc's own environ, which Node never re-encodes. Returns only by throwing.
+// libc's own environ, which Node never re-encodes. Returns only by throwing. Pointers
+// are written as 64-bit little-endian: the executable is built for x64 and arm64 only.
 export function execCommand(c: Libc, path: Buffer, argv: readonly Buffer[]): never {
   const strings = [path, ...argv];
   const size = strings.reduce((total, bytes) => total + bytes.length + 1, 0);

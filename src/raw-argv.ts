@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { CapexecError } from './errors';
+import { readProcFile } from './proc-files';
 
 // Node decodes argv as UTF-8 and replaces invalid bytes with U+FFFD, so the strings in
 // process.argv cannot be handed to the helper. The kernel still has the exact bytes.
-export function rawArgvTail(tail: readonly string[], cmdline: Buffer = readFileSync('/proc/self/cmdline')): Buffer[] {
+export function rawArgvTail(tail: readonly string[], cmdline: Buffer = readProcFile('/proc/self/cmdline')): Buffer[] {
   const entries = splitNul(cmdline);
   const raw = entries.slice(entries.length - tail.length);
   const matches = raw.length === tail.length && raw.every((bytes, i) => bytes.toString('utf8') === tail[i]);

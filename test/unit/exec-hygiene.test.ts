@@ -1,0 +1,63 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SyscallError } from '../../src/errors';
+import { prepareForExec, socketActivationFds } from '../../src/exec-hygiene';
+import type { Libc } from '../../src/libc';
+
+const O_NONBLOCK = 0o4000;
+const FD_CLOEXEC = 1;
+
+// A process as Node leaves it: stdio close-on-exec, stdout switched to non-blocking.
+function fakeProcess(env: Record<string, string> = {}) {
+  const fdFlags = new Map<number, number>([[0, FD_CLOEXEC], [1, FD_CLOEXEC], [2, FD_CLOEXEC]]);
+  const fileFlags = new Map<number, number>([[0, 0], [1, 1 | O_NONBLOCK], [2, 1]]);
+  const resetSignals: number[] = [];
+  let unblocked = false;
+  const libc = {
+    fcntl(fd: number, command: number, argument?: number): number {
+      if (!fdFlags.has(fd)) throw new SyscallError('fcntl', 9, 'EBADF', 'Bad file descriptor');
+      switch (command) {
+        case 1: return fdFlags.get(fd) ?? 0;
+        case 2: fdFlags.set(fd, argument ?? 0); return 0;
+        case 3: return fileFlags.get(fd) ?? 0;
+        case 4: fileFlags.set(fd, argument ?? 0); return 0;
+        default: throw new Error(`unexpected fcntl command ${command}`);
+      }
+    },
+    resetSignal: (signal: number) => void resetSignals.push(signal),
+    unblockAllSignals: () => void (unblocked = true),
+    getenv: (name: string) => (name in env ? Buffer.from(env[name] ?? '') : undefined),
+  } as unknown as Libc;
+  return { libc, fdFlags, fileFlags, resetSignals, unblocked: () => unblocked };
+}
+
+test('stdio gets the caller\'s blocking mode back and stays open across exec', () => {
+  const proc = fakeProcess();
+  prepareForExec(proc.libc, [0, 1, 1], 0);
+  assert.equal([...proc.fileFlags.values()], [0, 1, 1]);
+  for (const fd of [0, 1, 2]) assert.is(proc.fdFlags.get(fd), 0, `fd ${fd}`);
+});
+
+test('a caller\'s own non-blocking stdio stays non-blocking', () => {
+  const proc = fakeProcess();
+  prepareForExec(proc.libc, [O_NONBLOCK, 1 | O_NONBLOCK, 1], 0);
+  assert.is(proc.fileFlags.get(0), O_NONBLOCK);
+  assert.is(proc.fileFlags.get(1), 1 | O_NONBLOCK);
+});
+
+test('SIGPIPE and SIGXFSZ go back to their default action, and no signal stays blocked', () => {
+  const proc = fakeProcess();
+  prepareForExec(proc.libc, [0, 1, 1], 0);
+  assert.equal(proc.resetSignals.sort((a, b) => a - b), [13, 25]);
+  assert.ok(proc.unblocked());
+});
+
+test('LISTEN_FDS counts only when LISTEN_PID is this process', () => {
+  assert.is(socketActivationFds(fakeProcess({ LISTEN_PID: '42', LISTEN_FDS: '3' }).libc, 42), 3);
+  assert.is(socketActivationFds(fakeProcess({ LISTEN_PID: '41', LISTEN_FDS: '3' }).libc, 42), 0);
+  assert.is(socketActivationFds(fakeProcess({ LISTEN_PID: '42', LISTEN_FDS: '-1' }).libc, 42), 0);
+  assert.is(socketActivationFds(fakeProcess({ LISTEN_PID: '42', LISTEN_FDS: '9999999' }).libc, 42), 0);
+  assert.is(socketActivationFds(fakeProcess({ LISTEN_FDS: '3' }).libc, 42), 0);
+});
+
+test.run();

@@ -47,8 +47,10 @@ async function main() {
     disableExperimentalSEAWarning: true,
     useCodeCache: true,
     // No inspector on SIGUSR1, and no way for NODE_OPTIONS or the command line to add
-    // Node flags to a process that holds capabilities.
-    execArgv: ['--disable-sigusr1'],
+    // Node flags to a process that holds capabilities. One V8 worker thread instead of
+    // four: capexec lives a few milliseconds, and starting the others cost more than
+    // they saved (bench/startup.js).
+    execArgv: ['--disable-sigusr1', '--v8-pool-size=1'],
     execArgvExtension: 'none',
   }, null, 2));
   execFileSync(nodeBinary, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -2,7 +2,9 @@ import { writeSync } from 'node:fs';
 import { parseArguments } from './arguments';
 import { CapexecError } from './errors';
 import { HELP, VERSION } from './help';
+import { isStandaloneExecutable } from './koffi-addon';
 import { launch } from './launch';
+import { libc } from './libc';
 import { errorLines, unexpectedErrorLine } from './messages';
 
 export function run(args: readonly string[]): never {
@@ -11,6 +13,20 @@ export function run(args: readonly string[]): never {
     status = main(args);
   } catch (error) {
     status = report(error);
+  }
+  leave(status);
+}
+
+// Node writes a V8 coverage report at a normal exit when NODE_V8_COVERAGE is set, even
+// in secure-execution mode. The standalone executable leaves through _exit(2) instead,
+// so nothing in the caller's environment acts on it; all its output is written already.
+function leave(status: number): never {
+  if (isStandaloneExecutable()) {
+    try {
+      libc().exit(status);
+    } catch {
+      // No trusted addon to call _exit(2) through; a launch has reported that already.
+    }
   }
   process.exit(status);
 }
@@ -26,8 +42,18 @@ function main(args: readonly string[]): number {
       return 0;
     case 'launch':
       return launch(options);
+    // Loaded only when asked for: every module the launch path evaluates is paid for
+    // by each start of capexec.
+    case 'print':
+      return (require('./print-state') as typeof import('./print-state')).printState(options.json);
+    case 'doctor':
+      return (require('./doctor') as typeof import('./doctor')).doctor(options);
+    case 'install':
+      return (require('./install') as typeof import('./install')).install(options);
+    case 'uninstall':
+      return (require('./install-uninstall') as typeof import('./install-uninstall')).uninstall(options);
     default:
-      throw new CapexecError(`--${options.mode}`, 'not built yet');
+      return options satisfies never;
   }
 }
 

@@ -29,7 +29,8 @@ Options end at COMMAND or at --; COMMAND's own options pass through untouched.
 COMMAND replaces capexec in the same process: it keeps capexec's PID, and its
 exit status is capexec's.
 
-Exit status: COMMAND's own; 125 capexec failed; 126 COMMAND cannot be run;
+Exit status: COMMAND's own; 125 capexec failed (a refused capability is
+followed by its causes, as --doctor finds them); 126 COMMAND cannot be run;
 127 COMMAND not found.
 
 Example: capexec --cap net_admin -- tunctl -u alice -t tap0

@@ -1,10 +1,11 @@
 import { resolveCapNames } from './capability-names';
+import { CapexecError } from './errors';
 import { execCommand } from './exec';
 import { prepareForExec, snapshotStdioFlags, socketActivationFds } from './exec-hygiene';
 import { libc } from './libc';
 import { passCapabilities } from './pass-capabilities';
 import { readCapLastCap } from './proc-files';
-import { rawArgvTail } from './raw-argv';
+import { argvEntries, firstArgument, rawArgvTail } from './raw-argv';
 import { resolveCommand } from './resolve-command';
 
 export interface LaunchRequest {
@@ -20,8 +21,15 @@ export function launch(request: LaunchRequest): never {
   const stdioFlags = snapshotStdioFlags(c);
   const caps = resolveCapNames(request.caps, readCapLastCap());
   const argv = rawArgvTail(request.command);
-  passCapabilities(c, caps);
-  const path = resolveCommand(argv[0] ?? Buffer.alloc(0), c.getenv('PATH'));
+  try {
+    passCapabilities(c, caps);
+  } catch (error) {
+    if (!(error instanceof CapexecError)) throw error;
+    // Only a failed launch pays for loading the diagnosis.
+    const { explainFailure } = require('./diagnose/explain-failure') as typeof import('./diagnose/explain-failure');
+    throw explainFailure(c, error, caps, argvEntries(argv));
+  }
+  const path = resolveCommand(firstArgument(argv), c.getenv('PATH'));
   prepareForExec(c, stdioFlags, Math.max(request.preserveFds, socketActivationFds(c, process.pid)));
   return execCommand(c, path, argv);
 }

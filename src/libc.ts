@@ -16,8 +16,13 @@ export interface Libc {
   getenv(name: string): Buffer | undefined;
   environ(): bigint;
   execve(path: bigint, argv: bigint, envp: bigint): SyscallError;
+  // The value of extended attribute `name` of the file at `path`, following symlinks.
+  getxattr(path: string, name: string): Buffer;
   alloc(bytes: number): { address: bigint; view: Buffer };
   errnoName(errno: number): string;
+  // _exit(2): leaves without running Node's exit work.
+  exit(status: number): never;
+  setxattr(path: string, name: string, value: Buffer): void;
 }
 
 let bound: Libc | undefined;
@@ -39,7 +44,10 @@ function bind(koffi: KoffiModule): Libc {
   const strlen = lib.func('size_t strlen(void *s)');
   const strerror = lib.func('const char *strerror(int errnum)');
   const execve = lib.func('int execve(void *path, void *argv, void *envp)');
+  const getxattr = lib.func('long getxattr(const char *path, const char *name, void *value, size_t size)');
   const environ = lib.symbol('environ') as bigint;
+  const exit = lib.func('void _exit(int status)');
+  const setxattr = lib.func('int setxattr(const char *path, const char *name, void *value, size_t size, int flags)');
 
   const names = new Map<number, string>();
   for (const [name, value] of Object.entries(koffi.os.errno)) names.set(value, name);
@@ -84,10 +92,22 @@ function bind(koffi: KoffiModule): Libc {
       execve(path, argv, envp);
       return failure('execve');
     },
+    getxattr: (path, name) => {
+      // XATTR_SIZE_MAX: no attribute is larger, so one call always gets all of it.
+      const value = Buffer.alloc(65536);
+      const size = Number(getxattr(path, name, value, value.length) as number | bigint);
+      if (size === -1) throw failure('getxattr');
+      return Buffer.from(value.subarray(0, size));
+    },
     alloc: (bytes) => {
       const address = koffi.alloc('uint8_t', Math.max(bytes, 1)) as bigint;
       return { address, view: Buffer.from(koffi.view(address, Math.max(bytes, 1))) };
     },
     errnoName,
+    exit: (status) => {
+      exit(status);
+      throw new Error('_exit returned');
+    },
+    setxattr: (path, name, value) => void check('setxattr', setxattr(path, name, value, value.length, 0) as number),
   };
 }

@@ -28,17 +28,22 @@ export function passCapabilities(c: Libc, caps: readonly number[]): void {
 
   // Inheritable becomes exactly the request, so nothing else can reach a helper that
   // has inheritable file capabilities of its own.
-  writeCapState(c, { ...state, inheritable: maskOf(caps) });
-  clearAmbient(c);
+  refusedBy(() => writeCapState(c, { ...state, inheritable: maskOf(caps) }), `cannot make ${caps.map(capName).join(', ')} inheritable`);
+  refusedBy(() => clearAmbient(c), 'cannot clear the ambient set');
   for (const cap of caps) {
-    try {
-      raiseAmbient(c, cap);
-    } catch (error) {
-      if (!(error instanceof SyscallError)) throw error;
-      throw new CapexecError(`cannot raise ${capName(cap)} into the ambient set`, error.message.replace(/^prctl: /, ''));
-    }
-    if (!isAmbient(c, cap)) {
-      throw new CapexecError(`cannot raise ${capName(cap)} into the ambient set`, 'the kernel did not keep it');
-    }
+    const what = `cannot raise ${capName(cap)} into the ambient set`;
+    refusedBy(() => raiseAmbient(c, cap), what);
+    if (!isAmbient(c, cap)) throw new CapexecError(what, 'the kernel did not keep it');
+  }
+}
+
+// A refused capset() or prctl() is the user's environment speaking (a bounding set, a
+// securebit, an old kernel), not a bug: it gets the one-line error, and a diagnosis.
+function refusedBy(call: () => void, what: string): void {
+  try {
+    call();
+  } catch (error) {
+    if (!(error instanceof SyscallError)) throw error;
+    throw new CapexecError(what, error.message.replace(/^\w+: /, ''));
   }
 }

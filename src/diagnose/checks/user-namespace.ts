@@ -1,0 +1,7 @@
+import type { Facts } from '../facts';
+import { userNamespace, type Finding } from '../findings';
+import { isInitialUidMap } from '../kernel-files';
+
+export function checkUserNamespace(facts: Facts): Finding[] {
+  return isInitialUidMap(facts.process.uidMap) ? [] : [userNamespace(facts.process.uidMap)];
+}

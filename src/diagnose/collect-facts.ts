@@ -1,0 +1,159 @@
+import { accessSync, closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { readCapState } from '../capability-state';
+import { CapexecError, SyscallError } from '../errors';
+import { isStandaloneExecutable } from '../koffi-addon';
+import type { Libc } from '../libc';
+import { readCapLastCap, readProcFile } from '../proc-files';
+import type { CommandFacts, DeviceFacts, ExecutableFacts, Facts, MountEntry, ProbeResult, ProcessFacts, SysctlFacts, XattrRead } from './facts';
+import { parseAuxvSecure, parseFdinfoMountId, parseMountinfo, parseRange, parseStatus, parseUidMap, parseUnsigned } from './kernel-files';
+
+const PR_GET_SECUREBITS = 27;
+const PR_GET_NO_NEW_PRIVS = 39;
+const PR_CAP_AMBIENT = 47;
+const PR_CAP_AMBIENT_IS_SET = 1;
+// Opens a file only to name it: no read permission needed, nothing executed or locked.
+const O_PATH = 0o10000000;
+
+const TUN_DEVICE = '/dev/net/tun';
+
+export interface CommandToInspect {
+  // As resolveCommand() found it.
+  path: Buffer;
+  args: readonly Buffer[];
+}
+
+export function collectFacts(c: Libc, requested: readonly number[], command: CommandToInspect | undefined): Facts {
+  const mounts = parseMountinfo(readProcFile('/proc/self/mountinfo').toString('utf8'));
+  return {
+    requested,
+    process: collectProcessFacts(c),
+    executable: executableFacts(c, mounts),
+    command: command === undefined ? undefined : commandFacts(c, mounts, command),
+    tun: deviceFacts(TUN_DEVICE),
+    sysctl: sysctlFacts(),
+  };
+}
+
+export function collectProcessFacts(c: Libc): ProcessFacts {
+  const status = parseStatus(readProcFile('/proc/self/status').toString('utf8'));
+  const caps = readCapState(c);
+  return {
+    effective: caps.effective,
+    permitted: caps.permitted,
+    inheritable: caps.inheritable,
+    ambient: status.ambient,
+    bounding: status.bounding,
+    securebits: c.prctl(PR_GET_SECUREBITS, 0, 0),
+    noNewPrivs: c.prctl(PR_GET_NO_NEW_PRIVS, 0, 0) === 1,
+    tracerPid: status.tracerPid,
+    uids: status.uids,
+    gids: status.gids,
+    groups: status.groups,
+    secureExec: parseAuxvSecure(readProcFile('/proc/self/auxv')),
+    uidMap: parseUidMap(readProcFile('/proc/self/uid_map').toString('latin1')),
+    ambientProbe: probe(() => c.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, 0, 0, 0)),
+    capLastCap: readCapLastCap(),
+  };
+}
+
+function probe(call: () => unknown): ProbeResult {
+  try {
+    call();
+    return { ok: true };
+  } catch (error) {
+    if (error instanceof SyscallError) return { ok: false, errno: error.code };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') return { ok: false, errno: code };
+    throw error;
+  }
+}
+
+interface Inspected {
+  stats: Stats;
+  mount: MountEntry | undefined;
+  capability: XattrRead;
+}
+
+// Everything is asked of one open file, so the mount, the mode and the attribute all
+// belong to the same inode even if the path changes meanwhile. /proc/self/exe is the
+// file the kernel executed, wherever it is now.
+function inspect(c: Libc, mounts: readonly MountEntry[], path: string | Buffer): Inspected {
+  const fd = openSync(path, O_PATH);
+  try {
+    const stats = fstatSync(fd);
+    const mountId = parseFdinfoMountId(readProcFile(`/proc/self/fdinfo/${fd}`).toString('latin1'));
+    return {
+      stats,
+      mount: mounts.find((mount) => mount.mountId === mountId),
+      capability: readCapabilityAttribute(c, `/proc/self/fd/${fd}`),
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readCapabilityAttribute(c: Libc, path: string): XattrRead {
+  try {
+    return { bytes: c.getxattr(path, 'security.capability') };
+  } catch (error) {
+    if (error instanceof SyscallError) return { errno: error.code };
+    throw error;
+  }
+}
+
+function executableFacts(c: Libc, mounts: readonly MountEntry[]): ExecutableFacts {
+  let inspected: Inspected;
+  try {
+    inspected = inspect(c, mounts, '/proc/self/exe');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== 'string') throw error;
+    throw new CapexecError('cannot inspect /proc/self/exe', code, { fix: 'is /proc mounted?' });
+  }
+  const { mount, capability } = inspected;
+  return { path: Buffer.from(process.execPath), mount, capability, standalone: isStandaloneExecutable() };
+}
+
+// Undefined when the command cannot be opened even to be named: then the kernel will
+// not run it either, and the launch says so.
+function commandFacts(c: Libc, mounts: readonly MountEntry[], command: CommandToInspect): CommandFacts | undefined {
+  let inspected: Inspected;
+  try {
+    inspected = inspect(c, mounts, command.path);
+  } catch (error) {
+    if (typeof (error as NodeJS.ErrnoException).code === 'string') return undefined;
+    throw error;
+  }
+  const { stats, mount, capability } = inspected;
+  return { path: command.path, args: command.args, mount, capability, mode: stats.mode, uid: stats.uid, gid: stats.gid };
+}
+
+function deviceFacts(path: string): DeviceFacts {
+  let stats: Stats | undefined;
+  try {
+    stats = statSync(path);
+  } catch {
+    stats = undefined;
+  }
+  return {
+    path,
+    access: probe(() => accessSync(path, constants.R_OK | constants.W_OK)),
+    mode: stats?.mode,
+    uid: stats?.uid,
+    gid: stats?.gid,
+  };
+}
+
+function sysctlFacts(): SysctlFacts {
+  const read = (name: string): string => {
+    try {
+      return readFileSync(`/proc/sys/${name}`, 'latin1');
+    } catch {
+      return '';
+    }
+  };
+  return {
+    unprivilegedPortStart: parseUnsigned(read('net/ipv4/ip_unprivileged_port_start')),
+    pingGroupRange: parseRange(read('net/ipv4/ping_group_range')),
+  };
+}

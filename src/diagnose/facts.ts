@@ -1,0 +1,92 @@
+import type { CapMask } from '../capability-sets';
+
+// Everything the checks look at, gathered once by collect-facts.ts. The checks are pure
+// functions of this object, so each can be tested with a fixture instead of a kernel.
+
+export interface UidMapEntry {
+  inside: number;
+  outside: number;
+  count: number;
+}
+
+// One line of /proc/self/mountinfo, with escaped paths decoded.
+export interface MountEntry {
+  mountId: number;
+  mountPoint: string;
+  // Per-mount options (nosuid lives here, not among the superblock's options).
+  options: readonly string[];
+  fsType: string;
+  source: string;
+}
+
+// What getxattr(2) said about security.capability: its bytes, or the errno name
+// (ENODATA when the file has none).
+export type XattrRead = { bytes: Buffer } | { errno: string };
+
+export type ProbeResult = { ok: true } | { ok: false; errno: string };
+
+export interface ProcessFacts {
+  effective: CapMask;
+  permitted: CapMask;
+  inheritable: CapMask;
+  ambient: CapMask;
+  bounding: CapMask;
+  securebits: number;
+  noNewPrivs: boolean;
+  tracerPid: number;
+  // Real, effective, saved and filesystem IDs, as in /proc/self/status.
+  uids: readonly number[];
+  gids: readonly number[];
+  groups: readonly number[];
+  secureExec: boolean;
+  uidMap: readonly UidMapEntry[];
+  // prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, ...): EINVAL on kernels without ambient sets.
+  ambientProbe: ProbeResult;
+  capLastCap: number;
+}
+
+export interface FileFacts {
+  // For messages only; printable() it before showing it.
+  path: Buffer;
+  mount: MountEntry | undefined;
+  capability: XattrRead;
+}
+
+export interface ExecutableFacts extends FileFacts {
+  // False when capexec runs as a script on Node, whose executable is node itself.
+  standalone: boolean;
+}
+
+export interface CommandFacts extends FileFacts {
+  // The arguments after the command's name, byte for byte.
+  args: readonly Buffer[];
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+export interface DeviceFacts {
+  path: string;
+  // access(2) with R_OK|W_OK, which uses the real IDs and, for a user other than
+  // root, no capabilities: file permissions alone.
+  access: ProbeResult;
+  mode: number | undefined;
+  uid: number | undefined;
+  gid: number | undefined;
+}
+
+export interface SysctlFacts {
+  // net.ipv4.ip_unprivileged_port_start: ports below it need CAP_NET_BIND_SERVICE.
+  unprivilegedPortStart: number | undefined;
+  // net.ipv4.ping_group_range: groups that may open ICMP echo sockets without CAP_NET_RAW.
+  pingGroupRange: readonly [number, number] | undefined;
+}
+
+export interface Facts {
+  requested: readonly number[];
+  process: ProcessFacts;
+  executable: ExecutableFacts;
+  command: CommandFacts | undefined;
+  tun: DeviceFacts;
+  sysctl: SysctlFacts;
+}

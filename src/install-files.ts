@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import {
+  closeSync, fchmodSync, fchownSync, fsyncSync, lstatSync, openSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync,
+  writeSync,
+} from 'node:fs';
+import { CapexecError } from './errors';
+import type { FoundContent } from './install-ownership';
+import { printable } from './messages';
+
+// A new file written beside its final place under a temporary name, complete and on
+// disk, so that putting it in place is one rename(2): nobody ever runs half a file.
+export interface StagedFile {
+  temporary: string;
+  target: string;
+  sha256: string;
+}
+
+const CHUNK = 1 << 20;
+
+function temporaryFor(target: string): string {
+  const temporary = `${target}.capexec-new`;
+  // Left by an interrupted run; unlink() does not follow a planted symlink, and the
+  // exclusive open below refuses one that appears in between.
+  rmSync(temporary, { force: true });
+  return temporary;
+}
+
+export function stageCopy(source: string, target: string, mode: number, gid: number): StagedFile {
+  const input = openSync(source, 'r');
+  try {
+    return stage(target, mode, gid, (output) => {
+      const hash = createHash('sha256');
+      const buffer = Buffer.alloc(CHUNK);
+      for (let read = readSync(input, buffer); read > 0; read = readSync(input, buffer)) {
+        hash.update(buffer.subarray(0, read));
+        writeAll(output, buffer.subarray(0, read));
+      }
+      return hash.digest('hex');
+    });
+  } finally {
+    closeSync(input);
+  }
+}
+
+export function stageText(text: string, target: string, mode: number): StagedFile {
+  return stage(target, mode, 0, (output) => {
+    const bytes = Buffer.from(text);
+    writeAll(output, bytes);
+    return createHash('sha256').update(bytes).digest('hex');
+  });
+}
+
+// `fill` writes the content and returns its SHA-256; the file is root's, with `gid`
+// and `mode`, only once it is complete.
+function stage(target: string, mode: number, gid: number, fill: (output: number) => string): StagedFile {
+  const temporary = temporaryFor(target);
+  const output = openSync(temporary, 'wx', 0o600);
+  try {
+    const sha256 = fill(output);
+    fchownSync(output, 0, gid);
+    fchmodSync(output, mode);
+    fsyncSync(output);
+    return { temporary, target, sha256 };
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  } finally {
+    closeSync(output);
+  }
+}
+
+function writeAll(output: number, bytes: Buffer): void {
+  for (let written = 0; written < bytes.length;) written += writeSync(output, bytes, written, bytes.length - written);
+}
+
+export function commitStaged(staged: StagedFile): void {
+  renameSync(staged.temporary, staged.target);
+}
+
+export function discardStaged(staged: StagedFile): void {
+  rmSync(staged.temporary, { force: true });
+}
+
+export function replaceWithSymlink(link: string, pointsTo: string): void {
+  const temporary = temporaryFor(link);
+  symlinkSync(pointsTo, temporary);
+  renameSync(temporary, link);
+}
+
+// What is at `path` now. Without `hash`, a regular file is only reported as present.
+export function findContent(path: string, hash: boolean): FoundContent {
+  let found;
+  try {
+    found = lstatSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { missing: true };
+    throw error;
+  }
+  if (found.isSymbolicLink()) return { symlink: readlinkSync(path) };
+  if (!found.isFile()) return { other: found.isDirectory() ? 'a directory' : 'a special file' };
+  return hash ? { sha256: sha256Of(path) } : { other: 'a file' };
+}
+
+// A failed file operation as the one-line error users get, e.g. "cannot install into
+// /opt: /opt/bin/capexec.capexec-new: ENOSPC"; anything else is passed on as it is.
+export function fileSystemFailure(what: string, error: unknown): unknown {
+  const { code, path } = error as NodeJS.ErrnoException;
+  if (!(error instanceof Error) || code === undefined) return error;
+  return new CapexecError(what, `${path === undefined ? '' : `${printable(path)}: `}${code}`);
+}
+
+function sha256Of(path: string): string {
+  const hash = createHash('sha256');
+  const input = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(CHUNK);
+    for (let read = readSync(input, buffer); read > 0; read = readSync(input, buffer)) hash.update(buffer.subarray(0, read));
+  } finally {
+    closeSync(input);
+  }
+  return hash.digest('hex');
+}

@@ -1,0 +1,30 @@
+import { join } from 'node:path';
+
+// Where --install puts things, relative to PREFIX. Nothing else under PREFIX is ever
+// written or removed, whatever a manifest says.
+export const DIRECTORIES = ['bin', 'libexec', 'libexec/capexec', 'share', 'share/man', 'share/man/man1'] as const;
+export type InstalledDirectory = (typeof DIRECTORIES)[number];
+
+export const PRIVATE_DIRECTORY = 'libexec/capexec';
+
+export const FILES = {
+  executable: 'libexec/capexec/capexec',
+  addon: 'libexec/capexec/koffi.node',
+  manPage: 'share/man/man1/capexec.1',
+  link: 'bin/capexec',
+} as const;
+export type InstalledFile = (typeof FILES)[keyof typeof FILES];
+export const INSTALLED_FILES: readonly InstalledFile[] = Object.values(FILES);
+
+export const MANIFEST = 'libexec/capexec/install-manifest.json';
+
+// The names of the build's files, beside the executable that runs --install.
+export const SOURCE_NAMES: Record<Exclude<InstalledFile, typeof FILES.link>, string> = {
+  [FILES.executable]: 'capexec',
+  [FILES.addon]: 'koffi.node',
+  [FILES.manPage]: 'capexec.1',
+};
+
+export function under(prefix: string, relative: string): string {
+  return join(prefix, relative);
+}

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { CapexecError } from './errors';
+import { DIRECTORIES, INSTALLED_FILES, MANIFEST, under, type InstalledDirectory, type InstalledFile } from './install-layout';
+import { printable } from './messages';
+
+// What one --install left under PREFIX, so that --uninstall removes exactly that: the
+// files with the content they were given, and only the directories that did not exist
+// before.
+export interface Manifest {
+  caps: string;
+  group: string | undefined;
+  createdDirectories: InstalledDirectory[];
+  files: Partial<Record<InstalledFile, InstalledContent>>;
+}
+
+export type InstalledContent = { sha256: string } | { symlink: string };
+
+const FORMAT = 'capexec-install-manifest/1';
+
+export function serializeManifest(manifest: Manifest): string {
+  const files = Object.fromEntries(INSTALLED_FILES.flatMap((name) => {
+    const content = manifest.files[name];
+    return content === undefined ? [] : [[name, content]];
+  }));
+  return `${JSON.stringify({
+    format: FORMAT,
+    caps: manifest.caps,
+    group: manifest.group ?? null,
+    createdDirectories: DIRECTORIES.filter((directory) => manifest.createdDirectories.includes(directory)),
+    files,
+  }, null, 2)}\n`;
+}
+
+// The manifest lives in a root-owned directory, but it is still checked entry by entry:
+// a damaged one must not name anything outside the fixed layout.
+export function parseManifest(text: string): Manifest | { error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { error: 'not valid JSON' };
+  }
+  if (!isRecord(value) || value['format'] !== FORMAT) return { error: `not a ${FORMAT} file` };
+  const { caps, group, createdDirectories, files } = value;
+  if (typeof caps !== 'string') return { error: 'no caps' };
+  if (group !== null && typeof group !== 'string') return { error: 'group is not a name' };
+  if (!Array.isArray(createdDirectories) || !createdDirectories.every(isInstalledDirectory)) {
+    return { error: 'createdDirectories names a directory outside the layout' };
+  }
+  if (!isRecord(files)) return { error: 'no files' };
+  const parsed: Manifest['files'] = {};
+  for (const [name, content] of Object.entries(files)) {
+    if (!isInstalledFile(name)) return { error: `names a file outside the layout: ${name}` };
+    if (!isContent(content)) return { error: `bad entry for ${name}` };
+    parsed[name] = content;
+  }
+  return { caps, group: group ?? undefined, createdDirectories, files: parsed };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isInstalledDirectory(value: unknown): value is InstalledDirectory {
+  return (DIRECTORIES as readonly unknown[]).includes(value);
+}
+
+function isInstalledFile(value: string): value is InstalledFile {
+  return (INSTALLED_FILES as readonly string[]).includes(value);
+}
+
+function isContent(value: unknown): value is InstalledContent {
+  if (!isRecord(value)) return false;
+  const keys = Object.keys(value);
+  if (keys.length !== 1) return false;
+  if (typeof value['sha256'] === 'string') return /^[0-9a-f]{64}$/.test(value['sha256']);
+  return typeof value['symlink'] === 'string' && value['symlink'].startsWith('/');
+}
+
+// undefined when nothing was installed at PREFIX yet.
+export function readManifest(prefix: string): Manifest | undefined {
+  const path = under(prefix, MANIFEST);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CapexecError(`cannot read ${printable(path)}`, (error as NodeJS.ErrnoException).code ?? 'error');
+  }
+  const manifest = parseManifest(text);
+  if ('error' in manifest) {
+    throw new CapexecError(`cannot use ${printable(path)}`, manifest.error, { fix: 'remove the installation by hand' });
+  }
+  return manifest;
+}

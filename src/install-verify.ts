@@ -1,0 +1,134 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { capName } from './capability-names';
+import { maskOf, namesIn, type CapMask } from './capability-sets';
+import type { MountEntry } from './diagnose/facts';
+import { parseMountinfo } from './diagnose/kernel-files';
+import { CapexecError } from './errors';
+import type { Group } from './install-group';
+import { printable } from './messages';
+
+// Commands the installer runs are found here only, whatever root's PATH holds.
+export const SAFE_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
+
+// The kernel's overflow uid and gid, which Debian and most others call nobody/nogroup.
+export const NOBODY = { uid: 65534, gid: 65534 };
+
+interface RunAs {
+  uid: number;
+  gid: number;
+  label: string;
+}
+
+export interface InstalledPaths {
+  prefix: string;
+  link: string;
+  executable: string;
+}
+
+// The promise --install makes is that an ordinary user gets the capabilities through
+// the installed capexec, so that is what it checks: nobody (in the group, with
+// --group) runs it, and the helper reports its own ambient set. Node's spawn drops
+// root's groups and capabilities before the exec, as a login would.
+export function verifyInstalled({ prefix, link, executable }: InstalledPaths, caps: readonly number[], group: Group | undefined): string[] {
+  const user: RunAs = group === undefined
+    ? { ...NOBODY, label: 'user nobody' }
+    : { uid: NOBODY.uid, gid: group.gid, label: `user nobody in group ${group.name}` };
+  const run = spawnSync(link, ['--cap', caps.join(','), '--', 'cat', '/proc/self/status'], spawnOptions(user));
+  const why = runProblem(run, maskOf(caps));
+  if (why !== undefined) {
+    throw new CapexecError(`installed ${printable(link)} does not work for ${user.label}`, why, {
+      fix: failureHint(prefix, caps, mountOf(executable), ownBoundingSet(), link),
+    });
+  }
+  const lines = [`verified: ${user.label} gets ${caps.map(capName).join(',')} through ${printable(link)}`];
+  if (group !== undefined && group.gid !== NOBODY.gid) {
+    const outsider = spawnSync(link, ['--version'], spawnOptions({ ...NOBODY, label: 'user nobody' }));
+    if (outsider.error === undefined || (outsider.error as NodeJS.ErrnoException).code !== 'EACCES') {
+      throw new CapexecError(`installed ${printable(link)} runs for users outside group ${group.name}`, 'its directory should stop them', {
+        fix: `check the mode of ${printable(prefix)}/libexec/capexec`,
+      });
+    }
+    lines.push(`verified: users outside group ${group.name} cannot run it`);
+  }
+  return lines;
+}
+
+function spawnOptions(user: RunAs): Parameters<typeof spawnSync>[2] & { encoding: 'latin1' } {
+  return {
+    uid: user.uid,
+    gid: user.gid,
+    cwd: '/',
+    env: { PATH: SAFE_PATH },
+    encoding: 'latin1',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 60_000,
+  };
+}
+
+export interface FinishedRun {
+  error?: Error | undefined;
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+// Why the verification run failed, or undefined when the helper got exactly `wanted`.
+export function runProblem(run: FinishedRun, wanted: CapMask): string | undefined {
+  if (run.error !== undefined) {
+    const code = (run.error as NodeJS.ErrnoException).code;
+    return `cannot run it (${code ?? run.error.message})`;
+  }
+  if (run.status !== 0) {
+    const said = run.stderr.split('\n')[0]?.replace(/^capexec: /, '') ?? '';
+    const status = run.signal === null ? `exit status ${String(run.status)}` : `killed by ${run.signal}`;
+    return said === '' ? status : `it says: ${printable(said)}`;
+  }
+  const ambient = /^CapAmb:\s*([0-9a-f]{1,16})$/m.exec(run.stdout)?.[1];
+  if (ambient === undefined) return 'the helper printed no CapAmb line';
+  const got = BigInt(`0x${ambient}`);
+  if (got !== wanted) return `the helper's ambient set is ${namesIn(got).join(',') || 'empty'}, not ${namesIn(wanted).join(',')}`;
+  return undefined;
+}
+
+// The usual reasons file capabilities do nothing, most specific first.
+export function failureHint(prefix: string, caps: readonly number[], mount: MountEntry | undefined, bounding: CapMask | undefined, link: string): string {
+  if (mount?.options.includes('nosuid')) {
+    return `${printable(prefix)} is on a nosuid mount (${printable(mount.mountPoint)}), where the kernel ignores file capabilities: install under another prefix, and remove this one with capexec --uninstall ${printable(prefix)}`;
+  }
+  const outside = bounding === undefined ? [] : caps.filter((cap) => (bounding & maskOf([cap])) === 0n);
+  if (outside.length > 0) {
+    return `${outside.map(capName).join(',')} not in this system's bounding set, so no file can grant it`;
+  }
+  return `ask ${printable(link)} --doctor --cap ${caps.join(',')} -- true, run as that user`;
+}
+
+// The mount a path lives on: the longest mount point above it, the last one mounted
+// there when several are stacked.
+export function mountFor(path: string, mounts: readonly MountEntry[]): MountEntry | undefined {
+  let best: MountEntry | undefined;
+  for (const mount of mounts) {
+    const point = mount.mountPoint;
+    const contains = point === '/' || path === point || path.startsWith(`${point}/`);
+    if (contains && (best === undefined || point.length >= best.mountPoint.length)) best = mount;
+  }
+  return best;
+}
+
+function mountOf(path: string): MountEntry | undefined {
+  try {
+    return mountFor(path, parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')));
+  } catch {
+    return undefined;
+  }
+}
+
+function ownBoundingSet(): CapMask | undefined {
+  try {
+    const value = /^CapBnd:\s*([0-9a-f]{1,16})$/m.exec(readFileSync('/proc/self/status', 'latin1'))?.[1];
+    return value === undefined ? undefined : BigInt(`0x${value}`);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,82 @@
+import { lstatSync } from 'node:fs';
+import { posix } from 'node:path';
+import { printable } from './messages';
+
+// What the trust decision needs from lstat(2) for one path component.
+export interface PathStat {
+  kind: 'file' | 'directory' | 'symlink' | 'other';
+  uid: number;
+  mode: number;
+}
+
+// lstat() that reports failure as text instead of throwing, so the decision below stays
+// pure and can be tested with made-up results.
+export type StatFailure = { error: string; missing: boolean };
+export type StatPath = (path: string) => PathStat | StatFailure;
+
+export interface UntrustedPath {
+  path: string;
+  // Reads after the path or after "it": "is owned by uid 1000, not root".
+  why: string;
+  fix: string;
+}
+
+const GROUP_WRITE = 0o020;
+const OTHER_WRITE = 0o002;
+const STICKY = 0o1000;
+
+// Anyone who can replace `target` or rename any directory above it decides what a
+// privileged process reads from it. So every component, from / down, must exist, be
+// no symbolic link, be owned by root and be writable by nobody else. A sticky
+// world-writable directory such as /tmp is the one exception, and only above the
+// target: there nobody but root can rename or remove the root-owned entry below it
+// (OpenSSH's and sudo's path checks make the same allowance).
+export function findUntrustedComponent(target: string, expected: 'file' | 'directory', stat: StatPath): UntrustedPath | undefined {
+  if (!posix.isAbsolute(target) || posix.normalize(target) !== target || (target !== '/' && target.endsWith('/'))) {
+    return { path: target, why: 'is not a normalized absolute path', fix: 'give an absolute path without . or .. parts' };
+  }
+  const components = target.split('/').filter((part) => part !== '');
+  const paths = ['/', ...components.map((_, i) => `/${components.slice(0, i + 1).join('/')}`)];
+  for (const [i, path] of paths.entries()) {
+    const isTarget = i === paths.length - 1;
+    const found = stat(path);
+    if ('error' in found) return { path, why: found.error, fix: 'check the path' };
+    const problem = componentProblem(path, found, isTarget ? expected : 'directory', isTarget);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
+}
+
+function componentProblem(path: string, found: PathStat, expected: 'file' | 'directory', isTarget: boolean): UntrustedPath | undefined {
+  if (found.kind === 'symlink') {
+    return { path, why: 'is a symbolic link', fix: 'use the real path, with no symbolic link in it' };
+  }
+  if (found.kind !== expected) {
+    return { path, why: expected === 'file' ? 'is not a regular file' : 'is not a directory', fix: 'check the path' };
+  }
+  if (found.uid !== 0) {
+    return { path, why: `is owned by uid ${found.uid}, not root`, fix: `as root: chown root ${printable(path)}` };
+  }
+  const writable = found.mode & (GROUP_WRITE | OTHER_WRITE);
+  if (writable === 0) return undefined;
+  const stickyAbove = !isTarget && found.kind === 'directory' && (found.mode & STICKY) !== 0;
+  if (stickyAbove) return undefined;
+  const by = writable === GROUP_WRITE ? 'group' : writable === OTHER_WRITE ? 'others' : 'group and others';
+  return {
+    path,
+    why: `is writable by ${by} (mode ${(found.mode & 0o7777).toString(8).padStart(4, '0')})`,
+    fix: `as root: chmod go-w ${printable(path)}`,
+  };
+}
+
+export function lstatPath(path: string): PathStat | StatFailure {
+  try {
+    const found = lstatSync(path);
+    const kind = found.isSymbolicLink() ? 'symlink' : found.isDirectory() ? 'directory' : found.isFile() ? 'file' : 'other';
+    return { kind, uid: found.uid, mode: found.mode };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { error: 'does not exist', missing: true };
+    return { error: code === 'EACCES' ? 'cannot be examined (permission denied)' : `cannot be examined (${code ?? 'error'})`, missing: false };
+  }
+}

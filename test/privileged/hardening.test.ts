@@ -1,0 +1,355 @@
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { capMaskField, statusFields } from '../helpers/proc-status';
+import { installCopy, NOBODY, privileged, privilegedUnavailable, ROOT, type Installed } from '../helpers/privileged';
+import { isOneErrorLine, runAsNobody, runAsRoot } from '../helpers/run';
+
+const NET_ADMIN = 1n << 12n;
+const PINNED_NODE = require.resolve(`node-linux-${process.arch}/bin/node`, { paths: [ROOT] });
+
+const hardening = suite("the setcap'd executable cannot be made to run other code");
+let copy: Installed;
+let scratch: string;
+// World-writable, so that code run as nobody can leave markers in it.
+let out: string;
+let requireMe: string;
+// The Node.js the executable is built from, copied where nobody can reach it: the
+// checkout may be somewhere nobody cannot.
+let NODE24: string;
+
+hardening.before(() => {
+  if (privilegedUnavailable() !== undefined) return;
+  copy = installCopy('cap_net_admin+p');
+  scratch = mkdtempSync(join(tmpdir(), 'capexec-hardening-'));
+  chmodSync(scratch, 0o755);
+  out = join(scratch, 'out');
+  mkdirSync(out);
+  chmodSync(out, 0o777);
+  requireMe = join(scratch, 'marker.js');
+  writeFileSync(requireMe, `require('fs').writeFileSync(${JSON.stringify(out)} + '/ran-' + process.pid, process.execPath);\n`);
+  chmodSync(requireMe, 0o644);
+  NODE24 = join(scratch, 'node');
+  copyFileSync(PINNED_NODE, NODE24);
+  chmodSync(NODE24, 0o755);
+});
+hardening.after(() => {
+  copy?.remove();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+hardening.after.each(() => {
+  if (out) for (const name of readdirSync(out)) rmSync(join(out, name), { recursive: true, force: true });
+});
+
+const markers = (): string[] => readdirSync(out).sort();
+
+function freshDirectory(name: string): string {
+  const path = join(out, name);
+  mkdirSync(path);
+  chmodSync(path, 0o777);
+  return path;
+}
+
+function fifo(name: string): string {
+  const path = join(scratch, name);
+  execFileSync('mkfifo', ['-m', '0666', path]);
+  return path;
+}
+
+// Node.js environment variables that load code, write files or read files at start-up.
+function nodeEnvironment(): Record<string, string> {
+  const nodePath = join(scratch, 'node_path');
+  for (const name of ['koffi', 'minimist']) {
+    mkdirSync(join(nodePath, name), { recursive: true });
+    writeFileSync(join(nodePath, name, 'index.js'), `require('fs').writeFileSync(${JSON.stringify(out)} + '/found-${name}-' + process.pid, '');\n`);
+  }
+  return {
+    PATH: '/usr/bin:/bin',
+    NODE_OPTIONS: `--require ${requireMe}`,
+    NODE_PATH: nodePath,
+    NODE_COMPILE_CACHE: freshDirectory('compile-cache'),
+    NODE_DEBUG: 'module,fs,net',
+    NODE_DEBUG_NATIVE: 'SEA,INSPECTOR_SERVER,ADDONS',
+    NODE_REDIRECT_WARNINGS: join(out, 'warnings'),
+    NODE_PENDING_DEPRECATION: '1',
+    NODE_REPL_EXTERNAL_MODULE: requireMe,
+  };
+}
+
+privileged(hardening, 'the marker mechanisms work on plain Node.js, so their absence below means something', async () => {
+  const env = nodeEnvironment();
+  const result = await runAsNobody([NODE24, '-e', "require('koffi')"], { env, extendEnv: false, cwd: '/' });
+  assert.is(result.exitCode, 0, String(result.stderr));
+  assert.equal(markers().map((name) => name.replace(/-\d+$/, '')).filter((name) => /^(ran|found-)/.test(name)), ['found-koffi', 'ran']);
+  assert.ok(readdirSync(env['NODE_COMPILE_CACHE'] ?? '').length > 0, 'no compile cache written');
+  assert.match(String(result.stderr), /MODULE/);
+});
+
+privileged(hardening, "NODE_OPTIONS, NODE_PATH and Node.js's other variables have no effect", async () => {
+  const env = {
+    ...nodeEnvironment(),
+    // A FIFO blocks whoever opens it: any start-up read of these would hang the run.
+    NODE_EXTRA_CA_CERTS: fifo('extra-ca-certs'),
+    OPENSSL_CONF: fifo('openssl.cnf'),
+    SSL_CERT_FILE: fifo('cert.pem'),
+  };
+  const runs: [string[], number][] = [
+    [['--cap', 'net_admin', '--', '/bin/true'], 0],
+    [['--version'], 0],
+    [['--cap', 'net_admin', '--', '/nonexistent/command'], 127],
+  ];
+  for (const [args, status] of runs) {
+    const result = await runAsNobody([copy.exe, ...args], { env, extendEnv: false, timeout: 10_000 });
+    assert.is(result.timedOut, false, `${args.join(' ')} opened a FIFO`);
+    assert.is(result.exitCode, status, String(result.stderr));
+    if (status === 0) assert.is(result.stderr, '');
+    else assert.ok(isOneErrorLine(result.stderr), String(result.stderr));
+  }
+  assert.equal(markers(), ['compile-cache']);
+  assert.equal(readdirSync(join(out, 'compile-cache')), []);
+});
+
+// Node.js starts V8's coverage collection from NODE_V8_COVERAGE before any of capexec's
+// code runs, and would write a report at a normal exit: capexec leaves through _exit(2).
+privileged(hardening, 'NODE_V8_COVERAGE leaves no report, whether capexec execs or exits', async () => {
+  const coverage = freshDirectory('coverage');
+  const env = { PATH: '/usr/bin:/bin', NODE_V8_COVERAGE: coverage };
+  const launched = await runAsNobody([copy.exe, '--cap', 'net_admin', '--', '/bin/true'], { env, extendEnv: false });
+  assert.is(launched.exitCode, 0);
+  for (const args of [['--version'], ['--help'], ['--bogus'], ['--cap', 'sys_admin', '--', '/bin/true'], ['--print']]) {
+    const exited = await runAsNobody([copy.exe, ...args], { env, extendEnv: false });
+    assert.ok(exited.exitCode === 0 || exited.exitCode === 125, args.join(' '));
+  }
+  assert.equal(readdirSync(coverage), []);
+});
+
+privileged(hardening, "Node.js options on the command line are capexec's own, and unknown", async () => {
+  const code = `require('fs').writeFileSync(${JSON.stringify(join(out, 'evaluated'))}, '')`;
+  const flags = [
+    ['-e', code], ['--eval', code], [`--eval=${code}`], ['-p', code], ['--print', code], ['--inspect'], ['--inspect=0'],
+    ['--inspect-brk'], ['--require', requireMe], ['-r', requireMe], ['--import', requireMe], ['--experimental-loader', requireMe],
+  ];
+  for (const flag of flags) {
+    for (const argv of [[...flag, '--cap', 'net_admin', '--', '/bin/true'], ['--cap', 'net_admin', ...flag, '--', '/bin/true']]) {
+      const result = await runAsNobody([copy.exe, ...argv]);
+      assert.is(result.exitCode, 125, argv.join(' '));
+      assert.ok(isOneErrorLine(result.stderr), String(result.stderr));
+      assert.match(String(result.stderr), /^capexec: (unknown option '-|--print takes no command|--print and |--cap cannot be used with --print)/, argv.join(' '));
+    }
+  }
+  assert.equal(markers(), []);
+});
+
+// The listening TCP sockets among the process's own open files.
+function listeningSockets(pid: number): string[] {
+  let inodes: Set<string>;
+  let tables: string[];
+  try {
+    inodes = new Set(readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+      try {
+        return [/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? ''];
+      } catch {
+        return [];
+      }
+    }));
+    tables = ['tcp', 'tcp6'].map((table) => readFileSync(`/proc/${pid}/net/${table}`, 'latin1'));
+  } catch {
+    return []; // Gone.
+  }
+  return tables.flatMap((table) => table.split('\n').slice(1).flatMap((line) => {
+    const fields = line.trim().split(/\s+/);
+    return fields[3] === '0A' && inodes.has(fields[9] ?? '-') ? [fields[1] ?? ''] : [];
+  }));
+}
+
+// Starts argv as nobody (the exec is the spawn's own: no wrapper between), sends
+// SIGUSR1 after `delay` ms, and watches for a listening socket until it exits.
+async function signalAndWatch(argv: string[], delay: number): Promise<{ listening: string[]; stderr: string; signal: string | undefined }> {
+  const child = execa(argv[0] ?? '', argv.slice(1), { uid: NOBODY, gid: NOBODY, reject: false, timeout: 10_000, env: { PATH: '/usr/bin:/bin' }, extendEnv: false });
+  const pid = child.pid ?? 0;
+  const listening = new Set<string>();
+  let running = true;
+  const watching = (async () => {
+    while (running) {
+      for (const address of listeningSockets(pid)) listening.add(address);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  })();
+  setTimeout(() => child.kill('SIGUSR1'), delay);
+  const result = await child;
+  running = false;
+  await watching;
+  return { listening: [...listening], stderr: String(result.stderr), signal: result.signal };
+}
+
+privileged(hardening, 'SIGUSR1 opens an inspector in plain Node.js, as the watch below can see', async () => {
+  const { listening, stderr } = await signalAndWatch([NODE24, '--inspect-port=0', '-e', 'setTimeout(() => {}, 1500)'], 200);
+  assert.ok(listening.length > 0, stderr);
+  assert.match(stderr, /Debugger listening/);
+});
+
+privileged(hardening, 'SIGUSR1 at any moment of start-up never leaves a listening inspector', async () => {
+  for (const delay of [1, 5, 10, 20, 30, 50]) {
+    const { listening, stderr, signal } = await signalAndWatch([copy.exe, '--cap', 'net_admin', '--', 'sleep', '1'], delay);
+    assert.equal(listening, [], `at ${delay} ms`);
+    assert.not.match(stderr, /Debugger|inspect/i, `at ${delay} ms`);
+    // No handler anywhere: the default action ends capexec, or the helper it became.
+    assert.is(signal, 'SIGUSR1', `at ${delay} ms`);
+  }
+});
+
+function refusal(result: { exitCode?: number | undefined; stderr: unknown }): string {
+  assert.is(result.exitCode, 125);
+  assert.ok(isOneErrorLine(result.stderr), String(result.stderr));
+  return String(result.stderr);
+}
+
+privileged(hardening, 'an addon anyone but root could replace is refused, naming the path', async () => {
+  const planted = installCopy('cap_net_admin+p');
+  try {
+    const addon = join(planted.dir, 'koffi.node');
+    const run = () => runAsNobody([planted.exe, '--cap', 'net_admin', '--', '/bin/true']);
+    chmodSync(addon, 0o664);
+    assert.is(refusal(await run()), `capexec: refusing to load ${addon}: it is writable by group (mode 0664) (as root: chmod go-w ${addon})`);
+    // Root is privileged too, and is refused the same way.
+    assert.match(refusal(await runAsRoot(planted.exe, ['--cap', 'net_admin', '--', '/bin/true'])), `refusing to load ${addon}: it is writable by group`);
+
+    chmodSync(addon, 0o644);
+    chownSync(addon, NOBODY, NOBODY);
+    assert.is(refusal(await run()), `capexec: refusing to load ${addon}: it is owned by uid 65534, not root (as root: chown root ${addon})`);
+    chownSync(addon, 0, 0);
+
+    chmodSync(planted.dir, 0o775);
+    assert.is(refusal(await run()), `capexec: refusing to load ${addon}: ${planted.dir} is writable by group (mode 0775) (as root: chmod go-w ${planted.dir})`);
+    chmodSync(planted.dir, 0o755);
+
+    const elsewhere = join(scratch, 'koffi.node');
+    copyFileSync(addon, elsewhere);
+    rmSync(addon);
+    symlinkSync(elsewhere, addon);
+    assert.match(refusal(await run()), `capexec: refusing to load ${addon}: it is a symbolic link`);
+  } finally {
+    planted.remove();
+  }
+});
+
+privileged(hardening, 'a world-writable directory above is refused unless sticky', async () => {
+  const open = mkdtempSync(join(tmpdir(), 'capexec-open-'));
+  try {
+    chmodSync(open, 0o777);
+    const planted = installCopy('cap_net_admin+p', open);
+    const run = () => runAsNobody([planted.exe, '--cap', 'net_admin', '--', 'cat', '/proc/self/status']);
+    assert.match(refusal(await run()), `capexec: refusing to load ${planted.dir}/koffi.node: ${open} is writable by group and others (mode 0777)`);
+    chmodSync(open, 0o1777);
+    const result = await run();
+    assert.is(result.exitCode, 0, String(result.stderr));
+    assert.is(capMaskField(statusFields(String(result.stdout)), 'CapAmb'), NET_ADMIN);
+  } finally {
+    rmSync(open, { recursive: true, force: true });
+  }
+});
+
+privileged(hardening, 'without privilege there is nothing to protect, and no addon check', async () => {
+  const plain = installCopy(undefined);
+  try {
+    chmodSync(join(plain.dir, 'koffi.node'), 0o666);
+    const result = await runAsNobody([plain.exe, '--cap', 'net_admin', '--', '/bin/true']);
+    assert.is(result.exitCode, 125);
+    assert.match(String(result.stderr), /^capexec: cannot pass cap_net_admin: not in capexec's permitted set/);
+  } finally {
+    plain.remove();
+  }
+});
+
+// A shared library whose constructor appends "PID EXECUTABLE" to a file, built both
+// for LD_PRELOAD and as a stand-in libdl.so.2 for LD_LIBRARY_PATH.
+let built: { preload: string; libraryPath: string } | undefined;
+function buildMarkerLibraries(log: string): { preload: string; libraryPath: string } {
+  built ??= compileMarkerLibraries(log);
+  return built;
+}
+
+function compileMarkerLibraries(log: string): { preload: string; libraryPath: string } {
+  const source = join(scratch, 'marker.c');
+  writeFileSync(source, `#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+__attribute__((constructor)) static void mark(void) {
+  char exe[4096] = "?", line[4200];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) exe[n] = 0;
+  int fd = open(${JSON.stringify(log)}, O_WRONLY | O_APPEND | O_CREAT, 0666);
+  if (fd < 0) return;
+  int length = snprintf(line, sizeof line, "%d %s\\n", (int) getpid(), exe);
+  if (write(fd, line, length) < 0) {}
+  close(fd);
+}
+`);
+  const preload = join(scratch, 'libmarker.so');
+  execFileSync('cc', ['-shared', '-fPIC', '-o', preload, source]);
+  // Node's binary asks libdl.so.2 for version GLIBC_2.2.5; glibc's real symbols still win.
+  const libraryPath = join(scratch, 'libpath');
+  mkdirSync(libraryPath);
+  const versions = join(scratch, 'libdl.map');
+  writeFileSync(versions, 'GLIBC_2.2.5 { };\n');
+  execFileSync('cc', ['-shared', '-fPIC', `-Wl,--version-script=${versions}`, '-Wl,-soname,libdl.so.2', '-o', join(libraryPath, 'libdl.so.2'), source]);
+  for (const path of [preload, libraryPath, join(libraryPath, 'libdl.so.2')]) chmodSync(path, 0o755);
+  return { preload, libraryPath };
+}
+
+const markedBy = (log: string): string[] => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split(' ')[1] ?? '') : []);
+
+privileged(hardening, 'LD_PRELOAD and LD_LIBRARY_PATH do not reach the launcher, which runs in secure-execution mode', async () => {
+  const log = join(out, 'loaded');
+  const { preload, libraryPath } = buildMarkerLibraries(log);
+  const env = { PATH: '/usr/bin:/bin', CAPEXEC_TEST_VARIABLE: 'passed' };
+
+  // Without privilege both work, so the libraries are sound.
+  // Set by env(1), after setpriv, which runs as root and is no part of the test.
+  const withEnv = (variables: string[], argv: string[]) => runAsNobody(['env', ...variables, ...argv], { env, extendEnv: false });
+  await withEnv([`LD_PRELOAD=${preload}`], [NODE24, '-e', '0']);
+  await withEnv([`LD_LIBRARY_PATH=${libraryPath}`], [NODE24, '-e', '0']);
+  assert.equal(markedBy(log), [NODE24, NODE24]);
+  rmSync(log);
+
+  const result = await withEnv([`LD_PRELOAD=${preload}`, `LD_LIBRARY_PATH=${libraryPath}`], [copy.exe, '--cap', 'net_admin', '--', '/usr/bin/env']);
+  assert.is(result.exitCode, 0, String(result.stderr));
+  assert.equal(markedBy(log), []);
+  // The loader of the secure launcher also removed them from the environment it passes
+  // on; the rest of the environment reaches the helper.
+  const helperEnv = String(result.stdout).split('\n');
+  assert.ok(helperEnv.includes('CAPEXEC_TEST_VARIABLE=passed'), String(result.stdout));
+  assert.not.ok(helperEnv.some((line) => line.startsWith('LD_')), String(result.stdout));
+});
+
+// AT_SECURE from a process's auxiliary vector (getauxval(3)): pairs of 64-bit words.
+function atSecure(auxv: Uint8Array): bigint | undefined {
+  const words = Buffer.from(auxv);
+  for (let at = 0; at + 16 <= words.length; at += 16) {
+    if (words.readBigUInt64LE(at) === 23n) return words.readBigUInt64LE(at + 8);
+  }
+  return undefined;
+}
+
+privileged(hardening, 'the helper is not in secure-execution mode: code it is made to load runs with the capability', async () => {
+  const log = join(out, 'loaded');
+  const { preload } = buildMarkerLibraries(log);
+  const auxv = await runAsNobody([copy.exe, '--cap', 'net_admin', '--', 'cat', '/proc/self/auxv'], { encoding: 'buffer' });
+  assert.is(auxv.exitCode, 0);
+  assert.is(atSecure(auxv.stdout as Uint8Array), 0n);
+
+  const result = await runAsNobody([copy.exe, '--cap', 'net_admin', '--', 'sh', '-c', `LD_PRELOAD=${preload} exec cat /proc/self/status`]);
+  assert.is(result.exitCode, 0, String(result.stderr));
+  assert.equal(markedBy(log), ['/usr/bin/cat']);
+  assert.is(capMaskField(statusFields(String(result.stdout)), 'CapEff'), NET_ADMIN);
+});
+
+hardening.run();

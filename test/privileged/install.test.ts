@@ -1,0 +1,269 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  appendFileSync, chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync,
+  rmSync, writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { capMaskField, statusFields } from '../helpers/proc-status';
+import { DIST, installCopy, privileged, ROOT } from '../helpers/privileged';
+import { isOneErrorLine, runAsNobody, runAsRoot, shQuote } from '../helpers/run';
+
+const NET_ADMIN = 1n << 12n;
+const BUILD = join(DIST, 'capexec');
+
+const install = suite('--install and --uninstall');
+const prefixes: string[] = [];
+
+install.after.each(() => {
+  for (const prefix of prefixes.splice(0)) rmSync(prefix, { recursive: true, force: true });
+});
+
+function scratchPrefix(): string {
+  const prefix = mkdtempSync(join(tmpdir(), 'capexec-prefix-'));
+  chmodSync(prefix, 0o755);
+  prefixes.push(prefix);
+  return prefix;
+}
+
+const installInto = (prefix: string, ...more: string[]) => runAsRoot(BUILD, ['--install', prefix, '--cap', 'net_admin', ...more]);
+const uninstallFrom = (prefix: string) => runAsRoot(BUILD, ['--uninstall', prefix]);
+
+const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+// Everything --install decides about a tree (kind, mode, owner, content, link target,
+// file capabilities), and nothing that changes on every run, such as times and inodes.
+function snapshot(root: string, under = ''): string[] {
+  return readdirSync(join(root, under)).sort().flatMap((name) => {
+    const relative = join(under, name);
+    const path = join(root, relative);
+    const found = lstatSync(path);
+    const head = `${relative} ${(found.mode & 0o7777).toString(8)} ${found.uid}:${found.gid}`;
+    if (found.isSymbolicLink()) return [`${head} -> ${readlinkSync(path)}`];
+    if (found.isDirectory()) return [`${head} dir`, ...snapshot(root, relative)];
+    const caps = execFileSync('getcap', [path], { encoding: 'utf8' }).trim().split(' ').slice(1).join(' ');
+    return [`${head} ${sha256(path)} ${caps}`.trimEnd()];
+  });
+}
+
+async function helperStatusAs(argv: string[]): Promise<Map<string, string>> {
+  const result = await runAsNobody([...argv, '--cap', 'net_admin', '--', 'cat', '/proc/self/status']);
+  assert.is(result.exitCode, 0, String(result.stderr));
+  return statusFields(String(result.stdout));
+}
+
+privileged(install, 'puts the executable, addon, link and man page in place, cap_net_admin+p only', async () => {
+  const prefix = scratchPrefix();
+  const result = await installInto(prefix);
+  assert.is(result.exitCode, 0, String(result.stderr));
+  assert.is(result.stderr, '');
+  const executable = `${prefix}/libexec/capexec/capexec`;
+  assert.is(result.stdout, [
+    `installed ${executable} (cap_net_admin+p, mode 0755 root:root)`,
+    `installed ${prefix}/libexec/capexec/koffi.node`,
+    `installed ${prefix}/share/man/man1/capexec.1`,
+    `linked ${prefix}/bin/capexec -> ${executable}`,
+    `verified: user nobody gets cap_net_admin through ${prefix}/bin/capexec`,
+  ].join('\n'));
+
+  const tree = snapshot(prefix);
+  assert.equal(tree.map((line) => line.split(' ').slice(0, 3).join(' ')), [
+    'bin 755 0:0', 'bin/capexec 777 0:0',
+    'libexec 755 0:0', 'libexec/capexec 755 0:0', 'libexec/capexec/capexec 755 0:0',
+    'libexec/capexec/install-manifest.json 644 0:0', 'libexec/capexec/koffi.node 644 0:0',
+    'share 755 0:0', 'share/man 755 0:0', 'share/man/man1 755 0:0', 'share/man/man1/capexec.1 644 0:0',
+  ]);
+  assert.is(readlinkSync(`${prefix}/bin/capexec`), executable);
+  assert.ok(tree.includes(`libexec/capexec/capexec 755 0:0 ${sha256(BUILD)} cap_net_admin=p`), tree.join('\n'));
+  assert.is(sha256(`${prefix}/libexec/capexec/koffi.node`), sha256(join(DIST, 'koffi.node')));
+  assert.is(sha256(`${prefix}/share/man/man1/capexec.1`), sha256(join(DIST, 'capexec.1')));
+
+  const status = await helperStatusAs([`${prefix}/bin/capexec`]);
+  for (const set of ['CapAmb', 'CapPrm', 'CapEff']) assert.is(capMaskField(status, set), NET_ADMIN, set);
+});
+
+privileged(install, 'a second --install changes nothing, and --uninstall restores the tree as it was', async () => {
+  const prefix = scratchPrefix();
+  mkdirSync(`${prefix}/bin`, 0o755);
+  writeFileSync(`${prefix}/bin/other`, 'not capexec\n', { mode: 0o755 });
+  mkdirSync(`${prefix}/share/man/man1`, { recursive: true, mode: 0o755 });
+  writeFileSync(`${prefix}/share/man/man1/other.1`, '.TH OTHER 1\n');
+  const before = snapshot(prefix);
+
+  assert.is((await installInto(prefix)).exitCode, 0);
+  const once = snapshot(prefix);
+  const again = await installInto(prefix);
+  assert.is(again.exitCode, 0, String(again.stderr));
+  assert.equal(snapshot(prefix), once);
+
+  const removed = await uninstallFrom(prefix);
+  assert.is(removed.exitCode, 0, String(removed.stderr));
+  assert.is(removed.stderr, '');
+  assert.is(removed.stdout, [
+    `removed ${prefix}/libexec/capexec/capexec`,
+    `removed ${prefix}/libexec/capexec/koffi.node`,
+    `removed ${prefix}/share/man/man1/capexec.1`,
+    `removed ${prefix}/bin/capexec`,
+    `removed ${prefix}/libexec/capexec/install-manifest.json`,
+    `removed ${prefix}/libexec/capexec/`,
+    `removed ${prefix}/libexec/`,
+  ].join('\n'));
+  assert.equal(snapshot(prefix), before);
+});
+
+privileged(install, '--uninstall keeps a file changed since it was installed, and says so', async () => {
+  const prefix = scratchPrefix();
+  assert.is((await installInto(prefix)).exitCode, 0);
+  appendFileSync(`${prefix}/share/man/man1/capexec.1`, '.\\" local note\n');
+  const result = await uninstallFrom(prefix);
+  assert.is(result.exitCode, 0, String(result.stderr));
+  const notes = String(result.stderr).split('\n');
+  assert.equal(notes, [
+    `capexec: kept ${prefix}/share/man/man1/capexec.1: changed since it was installed`,
+    `capexec: kept ${prefix}/share/man/man1/: not empty`,
+    `capexec: kept ${prefix}/share/man/: not empty`,
+    `capexec: kept ${prefix}/share/: not empty`,
+  ]);
+  assert.equal(snapshot(prefix).map((line) => line.split(' ')[0]), ['share', 'share/man', 'share/man/man1', 'share/man/man1/capexec.1']);
+  const again = await uninstallFrom(prefix);
+  assert.is(again.exitCode, 125);
+  assert.is(again.stderr, `capexec: nothing to uninstall in ${prefix}: ${prefix}/libexec/capexec/install-manifest.json does not exist`);
+});
+
+privileged(install, 'refuses non-root callers, bad prefixes, unknown caps and groups, writing nothing', async () => {
+  const prefix = scratchPrefix();
+  // A copy nobody can reach, wherever the checkout is.
+  const copy = installCopy(undefined);
+  const refusals: [Promise<{ exitCode?: number | undefined; stderr: unknown }>, RegExp][] = [
+    [runAsNobody([copy.exe, '--install', prefix, '--cap', 'net_admin']), /^capexec: --install must be run by root: .* \(run it as root, e\.g\. sudo capexec --install \.\.\.\)$/],
+    [runAsNobody([copy.exe, '--uninstall', prefix]), /^capexec: --uninstall must be run by root: /],
+    [installInto('relative/prefix'), /^capexec: --install 'relative\/prefix': PREFIX must be an absolute path/],
+    [installInto(join(prefix, 'missing')), /^capexec: --install \S+\/missing: no such directory \(create it first, or check the spelling\)$/],
+    [runAsRoot(BUILD, ['--install', prefix, '--cap', 'net_admn']), /^capexec: unknown capability 'net_admn' \(did you mean net_admin\?\)$/],
+    [runAsRoot(BUILD, ['--install', prefix, '--cap', '64']), /^capexec: unknown capability '64'/],
+    [installInto(prefix, '--group', 'capexec-no-such-group'), /^capexec: --group 'capexec-no-such-group': no such group/],
+    [installInto(prefix, '--group', 'a:b'), /^capexec: --group 'a:b': not a valid group name$/],
+  ];
+  try {
+    for (const [pending, message] of refusals) {
+      const result = await pending;
+      assert.is(result.exitCode, 125, String(result.stderr));
+      assert.ok(isOneErrorLine(result.stderr), String(result.stderr));
+      assert.match(String(result.stderr), message);
+    }
+    assert.equal(readdirSync(prefix), []);
+  } finally {
+    copy.remove();
+  }
+});
+
+privileged(install, 'refuses a PREFIX/libexec/capexec that anyone but root could write to', async () => {
+  const prefix = scratchPrefix();
+  mkdirSync(`${prefix}/libexec/capexec`, { recursive: true, mode: 0o755 });
+  const cases: [() => void, string][] = [
+    [() => chmodSync(`${prefix}/libexec/capexec`, 0o775), `${prefix}/libexec/capexec is writable by group (mode 0775)`],
+    [() => chmodSync(`${prefix}/libexec/capexec`, 0o1777), `${prefix}/libexec/capexec is writable by group and others (mode 1777)`],
+    [() => chownSync(`${prefix}/libexec`, 65534, 65534), `${prefix}/libexec is owned by uid 65534, not root`],
+    [() => chownSync(prefix, 65534, 65534), `${prefix} is owned by uid 65534, not root`],
+  ];
+  for (const [plant, why] of cases) {
+    chmodSync(`${prefix}/libexec/capexec`, 0o755);
+    chownSync(`${prefix}/libexec`, 0, 0);
+    chownSync(prefix, 0, 0);
+    plant();
+    const before = snapshot(prefix);
+    const result = await installInto(prefix);
+    assert.is(result.exitCode, 125);
+    assert.ok(isOneErrorLine(result.stderr), String(result.stderr));
+    assert.match(String(result.stderr), `capexec: refusing to install into ${prefix}/libexec/capexec: ${why} (as root: `);
+    assert.equal(snapshot(prefix), before);
+  }
+});
+
+privileged(install, 'refuses to replace a file that --install did not put there', async () => {
+  const prefix = scratchPrefix();
+  mkdirSync(`${prefix}/bin`, 0o755);
+  writeFileSync(`${prefix}/bin/capexec`, '#!/bin/sh\n', { mode: 0o755 });
+  const before = snapshot(prefix);
+  const result = await installInto(prefix);
+  assert.is(result.exitCode, 125);
+  assert.is(result.stderr, `capexec: refusing to replace ${prefix}/bin/capexec: capexec --install did not put it there (move it away first)`);
+  assert.equal(snapshot(prefix), before);
+});
+
+privileged(install, 'with --group, members can run it and nobody else can', async () => {
+  const group = `capexec-t${process.pid}`;
+  execFileSync('groupadd', [group]);
+  try {
+    const gid = Number(execFileSync('getent', ['group', group], { encoding: 'utf8' }).split(':')[2]);
+    const prefix = scratchPrefix();
+    const result = await installInto(prefix, '--group', group);
+    assert.is(result.exitCode, 0, String(result.stderr));
+    assert.match(String(result.stdout), `(cap_net_admin+p, mode 0750 root:${group})`);
+    assert.match(String(result.stdout), `verified: user nobody in group ${group} gets cap_net_admin through ${prefix}/bin/capexec\n`);
+    assert.match(String(result.stdout), `verified: users outside group ${group} cannot run it`);
+    for (const path of [`${prefix}/libexec/capexec`, `${prefix}/libexec/capexec/capexec`]) {
+      const found = lstatSync(path);
+      assert.equal([found.mode & 0o7777, found.uid, found.gid], [0o750, 0, gid], path);
+    }
+
+    // setpriv still holds root's capabilities when it execs; through sh, the exec is an
+    // ordinary user's, and the directory's mode is what lets it through or not.
+    const viaShell = ['sh', '-c', 'exec "$@"', 'sh', `${prefix}/bin/capexec`, '--cap', 'net_admin', '--', 'cat', '/proc/self/status'];
+    const member = await runAsRoot('setpriv', ['--reuid=65534', `--regid=${gid}`, '--clear-groups', '--inh-caps=-all', ...viaShell]);
+    assert.is(member.exitCode, 0, String(member.stderr));
+    assert.is(capMaskField(statusFields(String(member.stdout)), 'CapAmb'), NET_ADMIN);
+    const outsider = await runAsNobody(viaShell);
+    assert.is.not(outsider.exitCode, 0);
+    assert.match(String(outsider.stderr), /Permission denied/);
+
+    assert.is((await uninstallFrom(prefix)).exitCode, 0);
+    assert.equal(readdirSync(prefix), []);
+  } finally {
+    execFileSync('groupdel', [group]);
+  }
+});
+
+privileged(install, 'on a nosuid mount it says why the caps do not work and fails; --uninstall still cleans up', async () => {
+  const mountPoint = scratchPrefix();
+  const script = [
+    `mount -t tmpfs -o nosuid,mode=0755 tmpfs ${shQuote(mountPoint)}`,
+    `${shQuote(BUILD)} --install ${shQuote(mountPoint)} --cap net_admin >/dev/null`,
+    'echo "install=$?"',
+    `${shQuote(BUILD)} --uninstall ${shQuote(mountPoint)} >/dev/null`,
+    'echo "uninstall=$?"',
+    `ls -A ${shQuote(mountPoint)} | wc -l`,
+  ].join('; ');
+  const result = await runAsRoot('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script]);
+  assert.is(result.stdout, 'install=125\nuninstall=0\n0');
+  assert.ok(isOneErrorLine(result.stderr), String(result.stderr));
+  assert.match(String(result.stderr), `capexec: installed ${mountPoint}/bin/capexec does not work for user nobody: it says: cannot pass cap_net_admin: `);
+  assert.match(String(result.stderr), `(${mountPoint} is on a nosuid mount (${mountPoint}), where the kernel ignores file capabilities: `);
+});
+
+privileged(install, 'only the standalone executable installs, not capexec as a script on Node', async () => {
+  const prefix = scratchPrefix();
+  const result = await runAsRoot(process.execPath, [join(ROOT, 'bin', 'capexec'), '--install', prefix, '--cap', 'net_admin']);
+  assert.is(result.exitCode, 125);
+  assert.match(String(result.stderr), /^capexec: --install works only from the standalone executable: /);
+  assert.equal(readdirSync(prefix), []);
+});
+
+privileged(install, 'npm run demo shows nobody failing, then succeeding through capexec, and leaves nothing behind', async () => {
+  const leftovers = () => readdirSync(tmpdir()).filter((name) => name.startsWith('capexec-demo'));
+  const before = leftovers();
+  const result = await runAsRoot('bash', [join(ROOT, 'scripts', 'demo.sh')], { timeout: 120_000 });
+  assert.is(result.exitCode, 0, `${String(result.stdout)}\n${String(result.stderr)}`);
+  const out = String(result.stdout);
+  assert.match(String(result.stderr), /TUNSETIFF: Operation not permitted|Operation not permitted/);
+  assert.match(out, /verified: user nobody gets cap_net_admin/);
+  assert.match(out, /capexec0: .*\n.*\n\s+tun type tap .*persist on user nobody/);
+  assert.match(out, /\$ capexec --uninstall \S+\nremoved /);
+  assert.equal(leftovers(), before);
+  assert.ok(existsSync('/dev/net/tun'));
+});
+
+install.run();

@@ -1,0 +1,105 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { holdsPrivilege } from '../../src/koffi-addon';
+import { findUntrustedComponent, type PathStat, type StatPath } from '../../src/trusted-path';
+
+const dir = (mode: number, uid = 0): PathStat => ({ kind: 'directory', uid, mode: 0o040000 | mode });
+const file = (mode: number, uid = 0): PathStat => ({ kind: 'file', uid, mode: 0o100000 | mode });
+
+// A made-up filesystem: the standard layout, with `changes` on top.
+function fs(changes: Record<string, PathStat> = {}): StatPath {
+  const entries: Record<string, PathStat> = {
+    '/': dir(0o755),
+    '/opt': dir(0o755),
+    '/opt/capexec': dir(0o755),
+    '/opt/capexec/koffi.node': file(0o644),
+    '/tmp': dir(0o1777),
+    '/tmp/capexec-x': dir(0o755),
+    '/tmp/capexec-x/koffi.node': file(0o755),
+    ...changes,
+  };
+  return (path) => entries[path] ?? { error: 'does not exist', missing: true };
+}
+
+const check = (path: string, stat: StatPath, expected: 'file' | 'directory' = 'file') => findUntrustedComponent(path, expected, stat);
+
+test('a root-owned file in root-owned, unwritable directories is trusted', () => {
+  assert.is(check('/opt/capexec/koffi.node', fs()), undefined);
+  assert.is(check('/opt/capexec', fs(), 'directory'), undefined);
+});
+
+test('a sticky world-writable directory above a root-owned one is acceptable', () => {
+  assert.is(check('/tmp/capexec-x/koffi.node', fs()), undefined);
+});
+
+test('a world-writable directory without the sticky bit is not', () => {
+  const problem = check('/tmp/capexec-x/koffi.node', fs({ '/tmp': dir(0o777) }));
+  assert.equal(problem?.path, '/tmp');
+  assert.match(problem?.why ?? '', /^is writable by group and others \(mode 0777\)$/);
+  assert.match(problem?.fix ?? '', /chmod go-w \/tmp$/);
+});
+
+test('the sticky exception never covers the target itself', () => {
+  assert.equal(check('/tmp', fs(), 'directory')?.path, '/tmp');
+});
+
+test('every component is checked, from the root down', () => {
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/': dir(0o775) }))?.path, '/');
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt': dir(0o755, 1000) }))?.why, 'is owned by uid 1000, not root');
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt/capexec': dir(0o757) }))?.why, 'is writable by others (mode 0757)');
+});
+
+test('a group-writable or non-root addon is refused', () => {
+  const writable = check('/opt/capexec/koffi.node', fs({ '/opt/capexec/koffi.node': file(0o664) }));
+  assert.equal(writable, {
+    path: '/opt/capexec/koffi.node',
+    why: 'is writable by group (mode 0664)',
+    fix: 'as root: chmod go-w /opt/capexec/koffi.node',
+  });
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt/capexec/koffi.node': file(0o644, 65534) }))?.why, 'is owned by uid 65534, not root');
+  // Group-writable and sticky still is not a file anyone may replace.
+  assert.ok(check('/opt/capexec/koffi.node', fs({ '/opt/capexec/koffi.node': file(0o1664) })));
+});
+
+test('symbolic links, wrong kinds and missing components are refused', () => {
+  const link: PathStat = { kind: 'symlink', uid: 0, mode: 0o120777 };
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt': link }))?.why, 'is a symbolic link');
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt/capexec/koffi.node': link }))?.why, 'is a symbolic link');
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt/capexec/koffi.node': dir(0o755) }))?.why, 'is not a regular file');
+  assert.equal(check('/opt/capexec', fs({ '/opt/capexec': file(0o755) }), 'directory')?.why, 'is not a directory');
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt/capexec': { kind: 'other', uid: 0, mode: 0o020666 } }))?.why, 'is not a directory');
+  assert.equal(check('/opt/gone/koffi.node', fs()), { path: '/opt/gone', why: 'does not exist', fix: 'check the path' });
+});
+
+test('only normalized absolute paths are judged', () => {
+  for (const path of ['koffi.node', '/opt/../opt/capexec/koffi.node', '/opt//capexec/koffi.node', '/opt/capexec/koffi.node/']) {
+    assert.match(check(path, fs())?.why ?? '', /normalized absolute path/, path);
+  }
+});
+
+test('hostile path text is escaped in the suggested fix', () => {
+  const stat: StatPath = (path) => (path === '/\x1b[2J' ? dir(0o777) : dir(0o755));
+  assert.is(check('/\x1b[2J', stat, 'directory')?.fix, 'as root: chmod go-w /\\x1b[2J');
+});
+
+const status = (fields: Record<string, string>): string => Object.entries({
+  Name: 'capexec', Uid: '1000\t1000\t1000\t1000', Gid: '1000\t1000\t1000\t1000', CapInh: '0000000000000000',
+  CapPrm: '0000000000000000', CapEff: '0000000000000000', ...fields,
+}).map(([name, value]) => `${name}:\t${value}`).join('\n');
+
+test('the addon check applies whenever the process holds any privilege', () => {
+  assert.is(holdsPrivilege(status({})), false);
+  assert.is(holdsPrivilege(status({ CapPrm: '0000000000001000' })), true);
+  assert.is(holdsPrivilege(status({ CapEff: '0000000000001000' })), true);
+  assert.is(holdsPrivilege(status({ Uid: '0\t0\t0\t0', CapPrm: '0000000000000000' })), true);
+  assert.is(holdsPrivilege(status({ Uid: '1000\t0\t0\t0' })), true);
+  assert.is(holdsPrivilege(status({ Gid: '1000\t27\t27\t27' })), true);
+});
+
+test('an unreadable status counts as privileged', () => {
+  assert.is(holdsPrivilege(''), true);
+  assert.is(holdsPrivilege(status({ CapPrm: 'zz' })), true);
+  assert.is(holdsPrivilege(status({ Uid: '1000' })), true);
+});
+
+test.run();

@@ -49,9 +49,9 @@ function main(args: readonly string[]): number {
     case 'doctor':
       return (require('./doctor') as typeof import('./doctor')).doctor(options);
     case 'install':
-      return (require('./install') as typeof import('./install')).install(options);
+      return (require('./install/install') as typeof import('./install/install')).install(options);
     case 'uninstall':
-      return (require('./install-uninstall') as typeof import('./install-uninstall')).uninstall(options);
+      return (require('./install/uninstall') as typeof import('./install/uninstall')).uninstall(options);
     default:
       return options satisfies never;
   }

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { maskOf } from '../../src/capability-sets';
-import { encodePermittedOnly, fileCapsProblem, permittedText } from '../../src/install-file-caps';
+import { encodePermittedOnly, fileCapsProblem, permittedText } from '../../src/install/file-caps';
 
 const NET_ADMIN = 12;
 const BPF = 39;

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CapexecError } from '../../src/errors';
-import { fileSystemFailure, findContent } from '../../src/install-files';
+import { fileSystemFailure, findContent } from '../../src/install/files';
 
 test('a failed file operation becomes one line naming the path, escaped', () => {
   const error = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', path: '/opt/x\n/bin' });

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CapexecError } from '../../src/errors';
-import { lookupGroup, parseGroupLine } from '../../src/install-group';
+import { lookupGroup, parseGroupLine } from '../../src/install/group';
 
 test('reads the gid from a group(5) line for exactly that name', () => {
   assert.equal(parseGroupLine('netdev:x:108:alice,bob\n', 'netdev'), { name: 'netdev', gid: 108 });

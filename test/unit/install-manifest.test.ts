@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FILES } from '../../src/install-layout';
-import { parseManifest, serializeManifest, type Manifest } from '../../src/install-manifest';
+import { FILES } from '../../src/install/layout';
+import { parseManifest, serializeManifest, type Manifest } from '../../src/install/manifest';
 
 const SHA = 'a'.repeat(64);
 const manifest: Manifest = {

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FILES, type InstalledFile } from '../../src/install-layout';
-import type { Manifest } from '../../src/install-manifest';
-import { foreignFiles, planRemoval, type FoundContent } from '../../src/install-ownership';
+import { FILES, type InstalledFile } from '../../src/install/layout';
+import type { Manifest } from '../../src/install/manifest';
+import { foreignFiles, planRemoval, type FoundContent } from '../../src/install/ownership';
 
 const manifest: Manifest = {
   caps: 'cap_net_admin+p',

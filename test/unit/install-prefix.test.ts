@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CapexecError } from '../../src/errors';
-import { refuseUntrustedPrivateDirectory, requireRoot, resolvePrefix } from '../../src/install-prefix';
+import { refuseUntrustedPrivateDirectory, requireRoot, resolvePrefix } from '../../src/install/prefix';
 import type { PathStat, StatPath } from '../../src/trusted-path';
 
 function refusal(body: () => void): CapexecError {

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { maskOf } from '../../src/capability-sets';
 import type { MountEntry } from '../../src/diagnose/facts';
-import { failureHint, mountFor, runProblem, type FinishedRun } from '../../src/install-verify';
+import { failureHint, mountFor, runProblem, type FinishedRun } from '../../src/install/verify';
 
 const NET_ADMIN = 12;
 const NET_RAW = 13;

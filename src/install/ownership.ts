@@ -1,5 +1,5 @@
-import { INSTALLED_FILES, type InstalledFile } from './install-layout';
-import type { InstalledContent, Manifest } from './install-manifest';
+import { INSTALLED_FILES, type InstalledFile } from './layout';
+import type { InstalledContent, Manifest } from './manifest';
 
 // What is at one of the layout's paths now.
 export type FoundContent = { missing: true } | { sha256: string } | { symlink: string } | { other: string };

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { CapexecError } from './errors';
-import { SAFE_PATH } from './install-verify';
-import { printable } from './messages';
+import { CapexecError } from '../errors';
+import { SAFE_PATH } from './verify';
+import { printable } from '../messages';
 
 export interface Group {
   name: string;

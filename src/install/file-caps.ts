@@ -1,6 +1,6 @@
-import { capName } from './capability-names';
-import { capsIn, type CapMask } from './capability-sets';
-import { decodeFileCaps, fileCapsText } from './diagnose/file-capabilities';
+import { capName } from '../capability-names';
+import { capsIn, type CapMask } from '../capability-sets';
+import { decodeFileCaps, fileCapsText } from '../diagnose/file-capabilities';
 
 export const CAPABILITY_XATTR = 'security.capability';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { CapexecError } from './errors';
-import { DIRECTORIES, INSTALLED_FILES, MANIFEST, under, type InstalledDirectory, type InstalledFile } from './install-layout';
-import { printable } from './messages';
+import { CapexecError } from '../errors';
+import { DIRECTORIES, INSTALLED_FILES, MANIFEST, under, type InstalledDirectory, type InstalledFile } from './layout';
+import { printable } from '../messages';
 
 // What one --install left under PREFIX, so that --uninstall removes exactly that: the
 // files with the content they were given, and only the directories that did not exist

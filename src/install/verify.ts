@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { capName } from './capability-names';
-import { maskOf, namesIn, type CapMask } from './capability-sets';
-import type { MountEntry } from './diagnose/facts';
-import { parseMountinfo } from './diagnose/kernel-files';
-import { CapexecError } from './errors';
-import type { Group } from './install-group';
-import { printable } from './messages';
+import { capName } from '../capability-names';
+import { maskOf, namesIn, type CapMask } from '../capability-sets';
+import type { MountEntry } from '../diagnose/facts';
+import { parseMountinfo } from '../diagnose/kernel-files';
+import { CapexecError } from '../errors';
+import type { Group } from './group';
+import { printable } from '../messages';
 
 // Commands the installer runs are found here only, whatever root's PATH holds.
 export const SAFE_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';

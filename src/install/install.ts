@@ -1,21 +1,21 @@
 import { chmodSync, chownSync, mkdirSync, rmdirSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { resolveCapNames } from './capability-names';
-import { maskOf, type CapMask } from './capability-sets';
-import { CapexecError, SyscallError } from './errors';
-import { CAPABILITY_XATTR, encodePermittedOnly, fileCapsProblem, permittedText } from './install-file-caps';
-import { commitStaged, discardStaged, fileSystemFailure, findContent, replaceWithSymlink, stageCopy, stageText, type StagedFile } from './install-files';
-import { lookupGroup, type Group } from './install-group';
-import { DIRECTORIES, FILES, MANIFEST, PRIVATE_DIRECTORY, SOURCE_NAMES, under, type InstalledDirectory } from './install-layout';
-import { readManifest, serializeManifest, type Manifest } from './install-manifest';
-import { foreignFiles } from './install-ownership';
-import { refuseUntrustedPrivateDirectory, requireRoot, resolvePrefix } from './install-prefix';
-import { verifyInstalled } from './install-verify';
-import { isStandaloneExecutable, useAddonAt } from './koffi-addon';
-import { libc } from './libc';
-import { printable } from './messages';
-import { readCapLastCap } from './proc-files';
-import { lstatPath } from './trusted-path';
+import { resolveCapNames } from '../capability-names';
+import { maskOf, type CapMask } from '../capability-sets';
+import { CapexecError, SyscallError } from '../errors';
+import { CAPABILITY_XATTR, encodePermittedOnly, fileCapsProblem, permittedText } from './file-caps';
+import { commitStaged, discardStaged, fileSystemFailure, findContent, replaceWithSymlink, stageCopy, stageText, type StagedFile } from './files';
+import { lookupGroup, type Group } from './group';
+import { DIRECTORIES, FILES, MANIFEST, PRIVATE_DIRECTORY, SOURCE_NAMES, under, type InstalledDirectory } from './layout';
+import { readManifest, serializeManifest, type Manifest } from './manifest';
+import { foreignFiles } from './ownership';
+import { refuseUntrustedPrivateDirectory, requireRoot, resolvePrefix } from './prefix';
+import { verifyInstalled } from './verify';
+import { isStandaloneExecutable, useAddonAt } from '../koffi-addon';
+import { libc } from '../libc';
+import { printable } from '../messages';
+import { readCapLastCap } from '../proc-files';
+import { lstatPath } from '../trusted-path';
 
 export interface InstallRequest {
   prefix: string;

@@ -1,9 +1,9 @@
 import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { CapexecError } from './errors';
-import { PRIVATE_DIRECTORY, under } from './install-layout';
-import { printable } from './messages';
-import { findUntrustedComponent, type StatPath } from './trusted-path';
+import { CapexecError } from '../errors';
+import { PRIVATE_DIRECTORY, under } from './layout';
+import { printable } from '../messages';
+import { findUntrustedComponent, type StatPath } from '../trusted-path';
 
 export type AdminMode = 'install' | 'uninstall';
 

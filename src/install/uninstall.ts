@@ -1,12 +1,12 @@
 import { rmdirSync, rmSync, writeSync } from 'node:fs';
-import { CapexecError } from './errors';
-import { fileSystemFailure, findContent } from './install-files';
-import { DIRECTORIES, MANIFEST, under } from './install-layout';
-import { readManifest } from './install-manifest';
-import { planRemoval } from './install-ownership';
-import { requireRoot, resolvePrefix } from './install-prefix';
-import { errorLines, printable } from './messages';
-import { findUntrustedComponent, lstatPath } from './trusted-path';
+import { CapexecError } from '../errors';
+import { fileSystemFailure, findContent } from './files';
+import { DIRECTORIES, MANIFEST, under } from './layout';
+import { readManifest } from './manifest';
+import { planRemoval } from './ownership';
+import { requireRoot, resolvePrefix } from './prefix';
+import { errorLines, printable } from '../messages';
+import { findUntrustedComponent, lstatPath } from '../trusted-path';
 
 export interface UninstallRequest {
   prefix: string;

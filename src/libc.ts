@@ -20,6 +20,8 @@ export interface Libc {
   getxattr(path: string, name: string): Buffer;
   alloc(bytes: number): { address: bigint; view: Buffer };
   errnoName(errno: number): string;
+  // getauxval(3): what the kernel said in the auxiliary vector at exec.
+  getauxval(type: number): bigint;
   // _exit(2): leaves without running Node's exit work.
   exit(status: number): never;
   setxattr(path: string, name: string, value: Buffer): void;
@@ -47,6 +49,7 @@ function bind(koffi: KoffiModule): Libc {
   const getxattr = lib.func('long getxattr(const char *path, const char *name, void *value, size_t size)');
   const environ = lib.symbol('environ') as bigint;
   const exit = lib.func('void _exit(int status)');
+  const getauxval = lib.func('unsigned long getauxval(unsigned long type)');
   const setxattr = lib.func('int setxattr(const char *path, const char *name, void *value, size_t size, int flags)');
 
   const names = new Map<number, string>();
@@ -104,6 +107,7 @@ function bind(koffi: KoffiModule): Libc {
       return { address, view: Buffer.from(koffi.view(address, Math.max(bytes, 1))) };
     },
     errnoName,
+    getauxval: (type) => BigInt(getauxval(type) as number | bigint),
     exit: (status) => {
       exit(status);
       throw new Error('_exit returned');

@@ -5,12 +5,13 @@ import { isStandaloneExecutable } from '../koffi-addon';
 import type { Libc } from '../libc';
 import { readCapLastCap, readProcFile } from '../proc-files';
 import type { CommandFacts, DeviceFacts, ExecutableFacts, Facts, MountEntry, ProbeResult, ProcessFacts, SysctlFacts, XattrRead } from './facts';
-import { parseAuxvSecure, parseFdinfoMountId, parseMountinfo, parseRange, parseStatus, parseUidMap, parseUnsigned } from './kernel-files';
+import { parseFdinfoMountId, parseMountinfo, parseRange, parseStatus, parseUidMap, parseUnsigned } from './kernel-files';
 
 const PR_GET_SECUREBITS = 27;
 const PR_GET_NO_NEW_PRIVS = 39;
 const PR_CAP_AMBIENT = 47;
 const PR_CAP_AMBIENT_IS_SET = 1;
+const AT_SECURE = 23;
 // Opens a file only to name it: no read permission needed, nothing executed or locked.
 const O_PATH = 0o10000000;
 
@@ -49,7 +50,9 @@ export function collectProcessFacts(c: Libc): ProcessFacts {
     uids: status.uids,
     gids: status.gids,
     groups: status.groups,
-    secureExec: parseAuxvSecure(readProcFile('/proc/self/auxv')),
+    // Not /proc/self/auxv: a process made privileged at exec is not dumpable, and its
+    // 0400 /proc files then belong to root.
+    secureExec: c.getauxval(AT_SECURE) !== 0n,
     uidMap: parseUidMap(readProcFile('/proc/self/uid_map').toString('latin1')),
     ambientProbe: probe(() => c.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, 0, 0, 0)),
     capLastCap: readCapLastCap(),

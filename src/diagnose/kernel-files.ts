@@ -79,20 +79,6 @@ export function parseFdinfoMountId(text: string): number | undefined {
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
-const AT_NULL = 0n;
-const AT_SECURE = 23n;
-
-// /proc/self/auxv holds (type, value) pairs of native words; capexec is built for
-// 64-bit little-endian machines only (x64, arm64).
-export function parseAuxvSecure(auxv: Buffer): boolean {
-  for (let offset = 0; offset + 16 <= auxv.length; offset += 16) {
-    const type = auxv.readBigUInt64LE(offset);
-    if (type === AT_NULL) break;
-    if (type === AT_SECURE) return auxv.readBigUInt64LE(offset + 8) !== 0n;
-  }
-  return false;
-}
-
 export function parseUnsigned(text: string): number | undefined {
   const trimmed = text.trim();
   return /^\d{1,10}$/.test(trimmed) ? Number(trimmed) : undefined;

@@ -59,7 +59,11 @@ export function installCopy(fileCaps: string | undefined, base = tmpdir()): Inst
 }
 
 // Runs argv as user nobody with no inheritable capabilities, as an unprivileged user
-// would start it.
-export function asNobody(argv: readonly string[]): [string, string[]] {
-  return ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', ...argv]];
+// would start it. setpriv may still hold root's effective capabilities when it calls
+// execve(), so a plain shell, holding none, makes the exec: directory and file
+// permissions then apply to it as they would to any user. `exec` keeps the PID.
+// `setprivOptions` add to the process state, e.g. --no-new-privs or --bounding-set.
+export function asNobody(argv: readonly string[], setprivOptions: readonly string[] = []): [string, string[]] {
+  const user = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all'];
+  return ['setpriv', [...user, ...setprivOptions, '--', '/bin/sh', '-c', 'exec "$@"', 'sh', ...argv]];
 }

@@ -2,8 +2,8 @@ import { execa, type Options } from 'execa';
 import { asNobody } from './privileged';
 
 // Runs argv as nobody and never throws on a non-zero exit: tests assert on the status.
-export function runAsNobody(argv: readonly string[], options: Options = {}) {
-  const [file, args] = asNobody(argv);
+export function runAsNobody(argv: readonly string[], options: Options = {}, setprivOptions: readonly string[] = []) {
+  const [file, args] = asNobody(argv, setprivOptions);
   return execa(file, args, { reject: false, timeout: 20_000, ...options });
 }
 

@@ -59,13 +59,13 @@ async function withCopy(fileCaps: string[] | undefined, body: (exe: string) => P
   }
 }
 
-async function doctorAsNobody(prefix: string[], exe: string, ...rest: string[]) {
-  const result = await runAsNobody([...prefix, exe, '--doctor', '--json', '--cap', 'net_admin', ...rest]);
+async function doctorAsNobody(setprivOptions: string[], exe: string, ...rest: string[]) {
+  const result = await runAsNobody([exe, '--doctor', '--json', '--cap', 'net_admin', ...rest], {}, setprivOptions);
   return { status: result.exitCode, report: parse<DoctorReport>(result.stdout) };
 }
 
-async function printAsNobody(prefix: string[], exe: string): Promise<PrintReport> {
-  const result = await runAsNobody([...prefix, exe, '--print', '--json']);
+async function printAsNobody(setprivOptions: string[], exe: string): Promise<PrintReport> {
+  const result = await runAsNobody([exe, '--print', '--json'], {}, setprivOptions);
   assert.is(result.exitCode, 0, String(result.stderr));
   return parse<PrintReport>(result.stdout);
 }
@@ -136,7 +136,7 @@ privileged(diagnose, 'no_new_privs: the finding appears exactly when the kernel 
   const print = await printAsNobody(nnp, installed.exe);
   assert.is(print.no_new_privs, true);
   const { status, report } = await doctorAsNobody(nnp, installed.exe);
-  const helper = await runAsNobody([...nnp, installed.exe, '--cap', 'net_admin', '--', 'cat', '/proc/self/status']);
+  const helper = await runAsNobody([installed.exe, '--cap', 'net_admin', '--', 'cat', '/proc/self/status'], {}, nnp);
   if (print.permitted.includes('cap_net_admin')) {
     // This kernel lets file capabilities through no_new_privs (Linux 6.18 does).
     assert.equal(report, { ok: true, findings: [] });

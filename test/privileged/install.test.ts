@@ -212,11 +212,11 @@ privileged(install, 'with --group, members can run it and nobody else can', asyn
 
     // setpriv still holds root's capabilities when it execs; through sh, the exec is an
     // ordinary user's, and the directory's mode is what lets it through or not.
-    const viaShell = ['sh', '-c', 'exec "$@"', 'sh', `${prefix}/bin/capexec`, '--cap', 'net_admin', '--', 'cat', '/proc/self/status'];
-    const member = await runAsRoot('setpriv', ['--reuid=65534', `--regid=${gid}`, '--clear-groups', '--inh-caps=-all', ...viaShell]);
+    const launch = [`${prefix}/bin/capexec`, '--cap', 'net_admin', '--', 'cat', '/proc/self/status'];
+    const member = await runAsRoot('setpriv', ['--reuid=65534', `--regid=${gid}`, '--clear-groups', '--inh-caps=-all', 'sh', '-c', 'exec "$@"', 'sh', ...launch]);
     assert.is(member.exitCode, 0, String(member.stderr));
     assert.is(capMaskField(statusFields(String(member.stdout)), 'CapAmb'), NET_ADMIN);
-    const outsider = await runAsNobody(viaShell);
+    const outsider = await runAsNobody(launch);
     assert.is.not(outsider.exitCode, 0);
     assert.match(String(outsider.stderr), /Permission denied/);
 

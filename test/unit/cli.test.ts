@@ -6,7 +6,12 @@ import { HELP, VERSION } from '../../src/help';
 import { ROOT } from '../helpers/privileged';
 
 // Black-box runs of bin/capexec on the system Node: what a user types, what they see.
-const capexec = (...args: string[]) => execa(join(ROOT, 'bin', 'capexec'), args, { reject: false });
+// npm puts node_modules/.bin first in PATH for its scripts, and there `node` is the
+// pinned Node 24 the standalone executable is built from; bin/capexec must work on the
+// machine's own.
+const systemPath = (process.env['PATH'] ?? '').split(':').filter((dir) => !dir.startsWith(join(ROOT, 'node_modules'))).join(':');
+const capexec = (...args: string[]) =>
+  execa(join(ROOT, 'bin', 'capexec'), args, { reject: false, env: { PATH: systemPath }, extendEnv: false });
 
 test('--help prints the usage on stdout and exits 0', async () => {
   const result = await capexec('--help');
@@ -19,6 +24,12 @@ test('--version prints the version', async () => {
   const result = await capexec('-V');
   assert.is(result.exitCode, 0);
   assert.is(result.stdout, `capexec ${VERSION}`);
+});
+
+test('bin/capexec runs on the system Node', async () => {
+  const node = await execa('node', ['--version'], { env: { PATH: systemPath }, extendEnv: false });
+  const result = await capexec('-V');
+  assert.is(result.exitCode, 0, `${node.stdout}: ${result.stderr}`);
 });
 
 test('usage errors are one line on stderr, exit 125, nothing on stdout', async () => {

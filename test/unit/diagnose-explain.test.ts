@@ -14,6 +14,7 @@ function fakeLibc(capget: () => void = () => undefined): Libc {
   return {
     capget,
     prctl: () => 0,
+    getauxval: () => 0n,
     getxattr: () => {
       throw new SyscallError('getxattr', 61, 'ENODATA', 'No data available');
     },

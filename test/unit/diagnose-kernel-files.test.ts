@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  isInitialUidMap, parseAuxvSecure, parseFdinfoMountId, parseMountinfo, parseRange, parseStatus, parseUidMap, parseUnsigned,
+  isInitialUidMap, parseFdinfoMountId, parseMountinfo, parseRange, parseStatus, parseUidMap, parseUnsigned,
 } from '../../src/diagnose/kernel-files';
 
 const STATUS = `Name:\tcapexec
@@ -78,23 +78,6 @@ test('uid_map: the initial namespace maps everything to itself', () => {
 test('fdinfo: the mount ID of an open file', () => {
   assert.is(parseFdinfoMountId('pos:\t0\nflags:\t012100000\nmnt_id:\t36\nino:\t1234\n'), 36);
   assert.is(parseFdinfoMountId('pos:\t0\n'), undefined);
-});
-
-function auxv(pairs: [number, number][]): Buffer {
-  const bytes = Buffer.alloc(16 * pairs.length);
-  pairs.forEach(([type, value], i) => {
-    bytes.writeBigUInt64LE(BigInt(type), 16 * i);
-    bytes.writeBigUInt64LE(BigInt(value), 16 * i + 8);
-  });
-  return bytes;
-}
-
-test('auxv: AT_SECURE (23) is found among the other entries', () => {
-  assert.is(parseAuxvSecure(auxv([[33, 0x7fff0000], [6, 4096], [23, 1], [0, 0]])), true);
-  assert.is(parseAuxvSecure(auxv([[6, 4096], [23, 0], [0, 0]])), false);
-  // An entry after AT_NULL is not part of the vector.
-  assert.is(parseAuxvSecure(auxv([[6, 4096], [0, 0], [23, 1]])), false);
-  assert.is(parseAuxvSecure(Buffer.alloc(0)), false);
 });
 
 test('sysctl values', () => {

@@ -2,6 +2,7 @@ import { capName } from './capability-names';
 import { hasCap, maskOf } from './capability-sets';
 import { clearAmbient, isAmbient, raiseAmbient, readCapState, writeCapState } from './capability-state';
 import { CapexecError, SyscallError } from './errors';
+import { isStandaloneExecutable } from './koffi-addon';
 import type { Libc } from './libc';
 import { printable } from './messages';
 
@@ -10,9 +11,12 @@ export class CapsNotPermittedError extends CapexecError {
 
   constructor(missing: readonly number[]) {
     const names = missing.map(capName).join(', ');
-    super(`cannot pass ${names}`, `not in capexec's permitted set`, {
-      fix: `as root: setcap ${missing.map(capName).join(',')}+p ${printable(process.execPath)}`,
-    });
+    // Never suggest file capabilities for the system's node: anyone could then run
+    // any code with them.
+    const fix = isStandaloneExecutable()
+      ? `as root: setcap ${missing.map(capName).join(',')}+p ${printable(process.execPath)}`
+      : 'run the standalone executable (npm run build makes dist/capexec), given file capabilities';
+    super(`cannot pass ${names}`, `not in capexec's permitted set`, { fix });
     this.missing = missing;
   }
 }

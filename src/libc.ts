@@ -52,9 +52,12 @@ function bind(koffi: KoffiModule): Libc {
   const getauxval = lib.func('unsigned long getauxval(unsigned long type)');
   const setxattr = lib.func('int setxattr(const char *path, const char *name, void *value, size_t size, int flags)');
 
-  const names = new Map<number, string>();
-  for (const [name, value] of Object.entries(koffi.os.errno)) names.set(value, name);
-  const errnoName = (errno: number): string => names.get(errno) ?? `errno ${errno}`;
+  // Built on the first failure only: a launch that succeeds never needs it.
+  let names: Map<number, string> | undefined;
+  const errnoName = (errno: number): string => {
+    names ??= new Map(Object.entries(koffi.os.errno).map(([name, value]) => [value, name]));
+    return names.get(errno) ?? `errno ${errno}`;
+  };
   const failure = (call: string): SyscallError => {
     const errno = koffi.errno();
     return new SyscallError(call, errno, errnoName(errno), String(strerror(errno)));

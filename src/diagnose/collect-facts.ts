@@ -1,5 +1,5 @@
 import { accessSync, closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { readCapState } from '../capability-state';
+import { isAmbient, readCapState } from '../capability-state';
 import { CapexecError, SyscallError } from '../errors';
 import { isStandaloneExecutable } from '../koffi-addon';
 import type { Libc } from '../libc';
@@ -9,8 +9,6 @@ import { parseFdinfoMountId, parseMountinfo, parseRange, parseStatus, parseUidMa
 
 const PR_GET_SECUREBITS = 27;
 const PR_GET_NO_NEW_PRIVS = 39;
-const PR_CAP_AMBIENT = 47;
-const PR_CAP_AMBIENT_IS_SET = 1;
 const AT_SECURE = 23;
 // Opens a file only to name it: no read permission needed, nothing executed or locked.
 const O_PATH = 0o10000000;
@@ -54,7 +52,8 @@ export function collectProcessFacts(c: Libc): ProcessFacts {
     // 0400 /proc files then belong to root.
     secureExec: c.getauxval(AT_SECURE) !== 0n,
     uidMap: parseUidMap(readProcFile('/proc/self/uid_map').toString('latin1')),
-    ambientProbe: probe(() => c.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, 0, 0, 0)),
+    // EINVAL here means a kernel without ambient capabilities (before 4.3).
+    ambientProbe: probe(() => isAmbient(c, 0)),
     capLastCap: readCapLastCap(),
   };
 }

@@ -47,10 +47,12 @@ async function main() {
     disableExperimentalSEAWarning: true,
     useCodeCache: true,
     // No inspector on SIGUSR1, and no way for NODE_OPTIONS or the command line to add
-    // Node flags to a process that holds capabilities. One V8 worker thread instead of
-    // four: capexec lives a few milliseconds, and starting the others cost more than
-    // they saved (bench/startup.js).
-    execArgv: ['--disable-sigusr1', '--v8-pool-size=1'],
+    // Node flags to a process that holds capabilities. Node treats a process whose only
+    // capability is cap_net_bind_service as unprivileged and honours OPENSSL_CONF, which
+    // can load a shared object at start-up: a fixed, empty OpenSSL configuration closes
+    // that. One V8 worker thread instead of four: capexec lives a few milliseconds, and
+    // starting the others cost more than they saved (bench/startup.js).
+    execArgv: ['--disable-sigusr1', '--openssl-config=/dev/null', '--v8-pool-size=1'],
     execArgvExtension: 'none',
   }, null, 2));
   execFileSync(nodeBinary, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import {
-  chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync,
+  chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,9 @@ const PINNED_NODE = require.resolve(`node-linux-${process.arch}/bin/node`, { pat
 
 const hardening = suite("the setcap'd executable cannot be made to run other code");
 let copy: Installed;
+// Node counts a process whose only capability is cap_net_bind_service as unprivileged
+// for its own environment variables, so that case is checked on its own copy.
+let bindOnly: Installed;
 let scratch: string;
 // World-writable, so that code run as nobody can leave markers in it.
 let out: string;
@@ -28,6 +31,7 @@ let NODE24: string;
 hardening.before(() => {
   if (privilegedUnavailable() !== undefined) return;
   copy = installCopy('cap_net_admin+p');
+  bindOnly = installCopy('cap_net_bind_service+p');
   scratch = mkdtempSync(join(tmpdir(), 'capexec-hardening-'));
   chmodSync(scratch, 0o755);
   out = join(scratch, 'out');
@@ -42,6 +46,7 @@ hardening.before(() => {
 });
 hardening.after(() => {
   copy?.remove();
+  bindOnly?.remove();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 hardening.after.each(() => {
@@ -93,27 +98,42 @@ privileged(hardening, 'the marker mechanisms work on plain Node.js, so their abs
 });
 
 privileged(hardening, "NODE_OPTIONS, NODE_PATH and Node.js's other variables have no effect", async () => {
-  const env = {
+  const env: Record<string, string> = {
     ...nodeEnvironment(),
     // A FIFO blocks whoever opens it: any start-up read of these would hang the run.
     NODE_EXTRA_CA_CERTS: fifo('extra-ca-certs'),
     OPENSSL_CONF: fifo('openssl.cnf'),
     SSL_CERT_FILE: fifo('cert.pem'),
   };
-  const runs: [string[], number][] = [
-    [['--cap', 'net_admin', '--', '/bin/true'], 0],
-    [['--version'], 0],
-    [['--cap', 'net_admin', '--', '/nonexistent/command'], 127],
-  ];
-  for (const [args, status] of runs) {
-    const result = await runAsNobody([copy.exe, ...args], { env, extendEnv: false, timeout: 10_000 });
+  const runs: [Installed, string[], number][] = [];
+  for (const [installed, cap] of [[copy, 'net_admin'], [bindOnly, 'net_bind_service']] as const) {
+    runs.push(
+      [installed, ['--cap', cap, '--', '/bin/true'], 0],
+      [installed, ['--version'], 0],
+      [installed, ['--cap', cap, '--', '/nonexistent/command'], 127],
+    );
+  }
+  // With only cap_net_bind_service, Node.js refuses to start at all when this one is set.
+  const { NODE_REPL_EXTERNAL_MODULE: replModule, ...bindOnlyEnv } = env;
+  const refused = await runAsNobody([bindOnly.exe, '--version'], { env: { ...bindOnlyEnv, NODE_REPL_EXTERNAL_MODULE: replModule }, extendEnv: false, timeout: 10_000 });
+  assert.is.not(refused.exitCode, 0);
+  assert.is(refused.stdout, '');
+  for (const [installed, args, status] of runs) {
+    const runEnv = installed === bindOnly ? bindOnlyEnv : env;
+    const result = await runAsNobody([installed.exe, ...args], { env: runEnv, extendEnv: false, timeout: 10_000 });
     assert.is(result.timedOut, false, `${args.join(' ')} opened a FIFO`);
     assert.is(result.exitCode, status, String(result.stderr));
     if (status === 0) assert.is(result.stderr, '');
     else assert.ok(isOneErrorLine(result.stderr), String(result.stderr));
   }
   assert.equal(markers(), ['compile-cache']);
-  assert.equal(readdirSync(join(out, 'compile-cache')), []);
+  // Only the cap_net_bind_service copy lets Node.js make its cache directory, as the
+  // caller (the capability is never effective), and nothing is cached or read there.
+  const cache = join(out, 'compile-cache');
+  for (const entry of readdirSync(cache)) {
+    assert.is(lstatSync(join(cache, entry)).uid, NOBODY);
+    assert.equal(readdirSync(join(cache, entry)), []);
+  }
 });
 
 // Node.js starts V8's coverage collection from NODE_V8_COVERAGE before any of capexec's

@@ -1,5 +1,5 @@
-import { writeSync } from 'node:fs';
 import { parseArguments } from './arguments';
+import { writeAll } from './diagnose/output';
 import { CapexecError } from './errors';
 import { HELP, VERSION } from './help';
 import { isStandaloneExecutable } from './koffi-addon';
@@ -25,7 +25,8 @@ function leave(status: number): never {
     try {
       libc().exit(status);
     } catch {
-      // No trusted addon to call _exit(2) through; a launch has reported that already.
+      // No trusted addon to call _exit(2) through: Node's own exit is what is left. A
+      // launch has reported why already; other modes never needed the addon.
     }
   }
   process.exit(status);
@@ -66,12 +67,11 @@ function report(error: unknown): number {
   return 125;
 }
 
-// Synchronous writes, never process.stdout: touching the stream objects can switch a
-// shared pipe to non-blocking mode behind the caller's back.
 function write(fd: number, text: string): void {
   try {
-    writeSync(fd, text);
+    writeAll(fd, text);
   } catch {
-    // Nowhere left to report to; the exit status still tells.
+    // Reporting must not fail in turn: with nowhere left to write, the exit status
+    // still tells.
   }
 }

@@ -7,7 +7,7 @@ import { libc } from './libc';
 import { printable } from './messages';
 import { readCapLastCap } from './proc-files';
 import { argvEntries, rawArgvTail } from './raw-argv';
-import { resolveCommand } from './resolve-command';
+import { requireRunnable, resolveCommand } from './resolve-command';
 
 export interface DoctorRequest {
   json: boolean;
@@ -26,7 +26,9 @@ export function doctor(request: DoctorRequest): number {
   let command: CommandToInspect | undefined;
   if (request.command.length > 0) {
     const [name = Buffer.alloc(0), ...args] = argvEntries(rawArgvTail(request.command));
-    command = { path: resolveCommand(name, c.getenv('PATH')), args };
+    const path = resolveCommand(name, c.getenv('PATH'));
+    requireRunnable(path);
+    command = { path, args };
   }
   const diagnosis = diagnose(collectFacts(c, caps, command));
   writeAll(1, request.json ? doctorJson(diagnosis) : doctorText(diagnosis, caps, command?.path));

@@ -1,4 +1,5 @@
-import { SyscallError } from './errors';
+import { readlinkSync } from 'node:fs';
+import { CapexecError, SyscallError } from './errors';
 import type { Libc } from './libc';
 import { listProcDirectory } from './proc-files';
 
@@ -42,11 +43,32 @@ export function prepareForExec(c: Libc, stdioFlags: StdioFlags, keep: number): v
   });
   for (const fd of openFds()) {
     if (fd < 3) continue;
-    setCloseOnExec(c, fd, fd >= 3 + keep);
+    const kept = fd < 3 + keep;
+    if (kept) refuseNodeOwnFd(fd, keep);
+    setCloseOnExec(c, fd, !kept);
   }
   c.resetSignal(SIGPIPE);
   c.resetSignal(SIGXFSZ);
   c.unblockAllSignals();
+}
+
+// Node opens its event loop's fds at the lowest free numbers before capexec runs, so a
+// kept range with a gap in the caller's fds holds some of them. The caller never meant
+// to pass those on; refusing is better than handing the command Node's epoll or ring.
+const NODE_OWN_FD = /^anon_inode:\[(eventpoll|io_uring|eventfd)\]$/;
+
+function refuseNodeOwnFd(fd: number, keep: number): void {
+  let target: string;
+  try {
+    target = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return;
+  }
+  if (NODE_OWN_FD.test(target)) {
+    throw new CapexecError(`cannot keep fd ${fd} of 3-${2 + keep}`, `it is not the caller's but capexec's own ${target}`, {
+      fix: 'keep only fds the caller passes, numbered from 3 without gaps',
+    });
+  }
 }
 
 function setCloseOnExec(c: Libc, fd: number, on: boolean): void {

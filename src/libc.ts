@@ -1,11 +1,11 @@
-import { SyscallError } from './errors';
+import { arch, endianness } from 'node:os';
+import { CapexecError, SyscallError } from './errors';
 import { loadKoffi, type KoffiModule } from './koffi-addon';
 
 // The few libc entry points capexec needs, bound through koffi. Every call is
 // synchronous and runs on the main thread: capset() and prctl() change only the
 // calling thread, and execve() must come from the thread that holds those changes.
 export interface Libc {
-  readonly koffi: KoffiModule;
   capget(header: Buffer, data: Buffer): void;
   capset(header: Buffer, data: Buffer): void;
   // prctl() returns a value for some options (PR_CAP_AMBIENT_IS_SET, PR_GET_*).
@@ -35,6 +35,10 @@ export function libc(): Libc {
 }
 
 function bind(koffi: KoffiModule): Libc {
+  // exec.ts lays out argv as 64-bit little-endian pointers, as on x64 and arm64.
+  if (koffi.sizeof('void *') !== 8 || endianness() !== 'LE') {
+    throw new CapexecError('unsupported machine', `capexec needs 64-bit little-endian pointers, not ${arch()}`);
+  }
   const lib = koffi.load(null);
   const capget = lib.func('int capget(void *header, void *data)');
   const capset = lib.func('int capset(void *header, void *data)');
@@ -69,7 +73,6 @@ function bind(koffi: KoffiModule): Libc {
   const ulong = (value: number | undefined): [string, number] => ['unsigned long', value ?? 0];
 
   return {
-    koffi,
     capget: (header, data) => void check('capget', capget(header, data) as number),
     capset: (header, data) => void check('capset', capset(header, data) as number),
     prctl: (option, arg2, arg3, arg4, arg5) =>

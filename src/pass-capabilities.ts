@@ -31,8 +31,9 @@ export function passCapabilities(c: Libc, caps: readonly number[]): void {
   if (missing.length > 0) throw new CapsNotPermittedError(missing);
 
   // Inheritable becomes exactly the request, so nothing else can reach a helper that
-  // has inheritable file capabilities of its own.
-  refusedBy(() => writeCapState(c, { ...state, inheritable: maskOf(caps) }), `cannot make ${caps.map(capName).join(', ')} inheritable`);
+  // has inheritable file capabilities of its own; what capexec itself holds shrinks to
+  // the request too, and none of it stays effective for the work left before the exec.
+  refusedBy(() => writeCapState(c, { effective: 0n, permitted: state.permitted & maskOf(caps), inheritable: maskOf(caps) }), `cannot make ${caps.map(capName).join(', ')} inheritable`);
   refusedBy(() => clearAmbient(c), 'cannot clear the ambient set');
   for (const cap of caps) {
     const what = `cannot raise ${capName(cap)} into the ambient set`;

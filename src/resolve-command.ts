@@ -55,3 +55,13 @@ function probe(candidate: Buffer): 'missing' | 'unrunnable' | 'runnable' {
   }
   return isFile ? 'runnable' : 'unrunnable';
 }
+
+// What execve() would say of a resolved path, for --doctor, which never execs: 127 when
+// nothing is there, 126 when it cannot be run. ENOEXEC is left to the real exec.
+export function requireRunnable(path: Buffer): void {
+  const kind = probe(path);
+  if (kind === 'missing') {
+    throw new CapexecError(printable(path), 'No such file or directory', { exitCode: EXIT_NOT_FOUND });
+  }
+  if (kind === 'unrunnable') throw new CapexecError(printable(path), 'Permission denied', { exitCode: EXIT_CANNOT_RUN });
+}

@@ -145,6 +145,15 @@ privileged(launch, 'only stdio and the fds the caller keeps reach the helper', a
   assert.is(two.stdout, '3 4 ');
 });
 
+privileged(launch, 'a kept range with a gap in the caller\'s fds is refused, not filled with Node\'s own', async () => {
+  const probe = 'ls -l /proc/$$/fd';
+  const result = await runAsRoot('bash', ['-c', `exec 3</dev/null; exec ${nobodyLine('--cap', 'net_admin', '--preserve-fds', '8', '--', 'sh', '-c', probe)}`]);
+  assert.is(result.exitCode, 125);
+  assert.ok(isOneErrorLine(result.stderr), String(result.stderr));
+  assert.match(String(result.stderr), /^capexec: cannot keep fd \d+ of 3-10: it is not the caller's but capexec's own anon_inode:\[/);
+  assert.is(result.stdout, '');
+});
+
 privileged(launch, 'socket activation fds survive when LISTEN_PID is capexec\'s PID', async () => {
   const probe = 'for f in 3 4 5; do [ -e /proc/$$/fd/$f ] && printf "$f "; done; printf "$LISTEN_FDS"';
   const line = nobodyLine('--cap', 'net_admin', '--', 'sh', '-c', probe);

@@ -46,6 +46,12 @@ test('--doctor: bad input is capexec\'s own error, not a verdict', async () => {
   const missing = await capexec('--doctor', '--cap', 'net_admin', '--', 'no-such-command-here');
   assert.is(missing.exitCode, 127);
   assert.is(missing.stdout, '');
+  const noFile = await capexec('--doctor', '--cap', 'net_admin', '--', '/no/such/file');
+  assert.is(noFile.exitCode, 127);
+  assert.is(noFile.stderr, 'capexec: /no/such/file: No such file or directory');
+  const directory = await capexec('--doctor', '--cap', 'net_admin', '--', '/etc');
+  assert.is(directory.exitCode, 126);
+  assert.is(directory.stdout, '');
   const noCaps = await capexec('--doctor');
   assert.is(noCaps.exitCode, 125);
 });

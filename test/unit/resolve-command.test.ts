@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CapexecError } from '../../src/errors';
-import { resolveCommand } from '../../src/resolve-command';
+import { requireRunnable, resolveCommand } from '../../src/resolve-command';
 
 const dir = mkdtempSync(join(tmpdir(), 'capexec-resolve-'));
 const bin1 = join(dir, 'bin1');
@@ -46,6 +46,13 @@ test('found but not runnable is 126, nowhere is 127', () => {
   assert.is(exitOf(() => resolveCommand(Buffer.from('adir'), path(bin1))), 126);
   assert.is(exitOf(() => resolveCommand(Buffer.from('nope'), path(bin1, bin2))), 127);
   assert.is(exitOf(() => resolveCommand(Buffer.alloc(0), path(bin2))), 127);
+});
+
+test('requireRunnable says what execve() would: 127 for nothing there, 126 for unrunnable', () => {
+  assert.is(exitOf(() => requireRunnable(Buffer.from(join(dir, 'nope')))), 127);
+  assert.is(exitOf(() => requireRunnable(Buffer.from(join(bin1, 'plain')))), 126);
+  assert.is(exitOf(() => requireRunnable(Buffer.from(join(bin1, 'adir')))), 126);
+  assert.is(exitOf(() => requireRunnable(Buffer.from(join(bin2, 'tool')))), 0);
 });
 
 test('an empty PATH entry means the working directory', () => {

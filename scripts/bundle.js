@@ -50,7 +50,7 @@ function load(id) {
   const [factory, mapping] = modules[id];
   const module = { exports: {} };
   cache[id] = module;
-  factory(module, module.exports, (request) => request in mapping ? load(mapping[request]) : require(request));
+  factory(module, module.exports, (request) => Object.hasOwn(mapping, request) ? load(mapping[request]) : require(request));
   return module.exports;
 }
 load(0);

@@ -47,6 +47,12 @@ export function findUntrustedComponent(target: string, expected: 'file' | 'direc
   return undefined;
 }
 
+// The same rule for one path on its own, judged as a target: no sticky allowance. For
+// callers that have already checked everything above it.
+export function findUntrustedEntry(path: string, found: PathStat, expected: 'file' | 'directory'): UntrustedPath | undefined {
+  return componentProblem(path, found, expected, true);
+}
+
 function componentProblem(path: string, found: PathStat, expected: 'file' | 'directory', isTarget: boolean): UntrustedPath | undefined {
   if (found.kind === 'symlink') {
     return { path, why: 'is a symbolic link', fix: 'use the real path, with no symbolic link in it' };

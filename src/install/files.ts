@@ -33,7 +33,7 @@ export function stageCopy(source: string, target: string, mode: number, gid: num
       const buffer = Buffer.alloc(CHUNK);
       for (let read = readSync(input, buffer); read > 0; read = readSync(input, buffer)) {
         hash.update(buffer.subarray(0, read));
-        writeAll(output, buffer.subarray(0, read));
+        writeBytes(output, buffer.subarray(0, read));
       }
       return hash.digest('hex');
     });
@@ -45,7 +45,7 @@ export function stageCopy(source: string, target: string, mode: number, gid: num
 export function stageText(text: string, target: string, mode: number): StagedFile {
   return stage(target, mode, 0, (output) => {
     const bytes = Buffer.from(text);
-    writeAll(output, bytes);
+    writeBytes(output, bytes);
     return createHash('sha256').update(bytes).digest('hex');
   });
 }
@@ -69,12 +69,20 @@ function stage(target: string, mode: number, gid: number, fill: (output: number)
   }
 }
 
-function writeAll(output: number, bytes: Buffer): void {
+function writeBytes(output: number, bytes: Buffer): void {
   for (let written = 0; written < bytes.length;) written += writeSync(output, bytes, written, bytes.length - written);
 }
 
-export function commitStaged(staged: StagedFile): void {
-  renameSync(staged.temporary, staged.target);
+// Puts the staged files in place, in the given order. If one rename fails, every
+// temporary still there goes: a staged executable already holds its file capabilities,
+// and --uninstall knows nothing of temporary names.
+export function commitAll(staged: readonly StagedFile[]): void {
+  try {
+    for (const file of staged) renameSync(file.temporary, file.target);
+  } catch (error) {
+    staged.forEach(discardStaged);
+    throw error;
+  }
 }
 
 export function discardStaged(staged: StagedFile): void {
@@ -84,7 +92,12 @@ export function discardStaged(staged: StagedFile): void {
 export function replaceWithSymlink(link: string, pointsTo: string): void {
   const temporary = temporaryFor(link);
   symlinkSync(pointsTo, temporary);
-  renameSync(temporary, link);
+  try {
+    renameSync(temporary, link);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }
 
 // What is at `path` now. Without `hash`, a regular file is only reported as present.

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { CapexecError } from '../errors';
-import { SAFE_PATH } from './verify';
+import { SAFE_PATH } from './layout';
 import { printable } from '../messages';
 
 export interface Group {

@@ -1,16 +1,17 @@
-import { chmodSync, chownSync, mkdirSync, rmdirSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { resolveCapNames } from '../capability-names';
 import { maskOf, type CapMask } from '../capability-sets';
 import { CapexecError, SyscallError } from '../errors';
 import { CAPABILITY_XATTR, encodePermittedOnly, fileCapsProblem, permittedText } from './file-caps';
-import { commitStaged, discardStaged, fileSystemFailure, findContent, replaceWithSymlink, stageCopy, stageText, type StagedFile } from './files';
+import { commitAll, discardStaged, fileSystemFailure, findContent, replaceWithSymlink, stageCopy, stageText, type StagedFile } from './files';
 import { lookupGroup, type Group } from './group';
 import { DIRECTORIES, FILES, MANIFEST, PRIVATE_DIRECTORY, SOURCE_NAMES, under, type InstalledDirectory } from './layout';
 import { readManifest, serializeManifest, type Manifest } from './manifest';
 import { foreignFiles } from './ownership';
-import { refuseUntrustedPrivateDirectory, requireRoot, resolvePrefix } from './prefix';
+import { refuseUntrustedLayout, requireRoot, resolvePrefix } from './prefix';
 import { verifyInstalled } from './verify';
+import { writeAll } from '../diagnose/output';
 import { isStandaloneExecutable, useAddonAt } from '../koffi-addon';
 import { libc } from '../libc';
 import { printable } from '../messages';
@@ -43,7 +44,7 @@ export function install(request: InstallRequest): number {
   const link = under(prefix, FILES.link);
   try {
     // The manifest goes first: from then on, --uninstall knows about everything.
-    for (const file of [...staged].reverse()) commitStaged(file);
+    commitAll([...staged].reverse());
     replaceWithSymlink(link, executable);
   } catch (error) {
     throw fileSystemFailure(`cannot install into ${printable(prefix)}`, error);
@@ -56,8 +57,8 @@ export function install(request: InstallRequest): number {
     `installed ${printable(under(prefix, FILES.manPage))}`,
     `linked ${printable(link)} -> ${printable(executable)}`,
   ];
-  writeSync(1, `${lines.join('\n')}\n`);
-  writeSync(1, `${verifyInstalled({ prefix, link, executable }, caps, group).join('\n')}\n`);
+  writeAll(1, `${lines.join('\n')}\n`);
+  writeAll(1, `${verifyInstalled({ prefix, link, executable }, caps, group).join('\n')}\n`);
   return 0;
 }
 
@@ -71,7 +72,7 @@ function checkRequest(request: InstallRequest): InstallPlan {
   const prefix = resolvePrefix('install', request.prefix);
   const caps = resolveCapNames(request.caps, readCapLastCap());
   const group = request.group === undefined ? undefined : lookupGroup(request.group);
-  refuseUntrustedPrivateDirectory(prefix, lstatPath);
+  refuseUntrustedLayout('install', prefix, lstatPath);
   const sources = locateSources();
   const previous = readManifest(prefix);
   const foreign = foreignFiles(previous, (file) => findContent(under(prefix, file), false))[0];
@@ -133,13 +134,17 @@ function locateSources(): Record<keyof typeof SOURCE_NAMES, string> {
 }
 
 // Directories that exist are left as they are, except the private one, whose owner
-// and mode decide who may run capexec.
+// and mode decide who may run capexec. refuseUntrustedLayout() has found each one that
+// exists to be a real directory only root can change, and the layout lists parents
+// first, so every mkdir() is made in a directory no one else can touch: neither what
+// is created nor what is chowned and chmodded by path below can be swapped.
 function createDirectories(prefix: string, group: Group | undefined): InstalledDirectory[] {
   const created: InstalledDirectory[] = [];
   try {
     for (const directory of DIRECTORIES) {
       const path = under(prefix, directory);
-      if (isDirectory(path)) continue;
+      const found = lstatPath(path);
+      if (!('error' in found && found.missing)) continue;
       mkdirSync(path, 0o700);
       created.push(directory);
       chownSync(path, 0, 0);
@@ -155,14 +160,6 @@ function createDirectories(prefix: string, group: Group | undefined): InstalledD
     throw new CapexecError(`cannot create ${printable(path)}`, code === 'EEXIST' ? 'something that is not a directory is in the way' : code);
   }
   return created;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 function removeDirectories(prefix: string, created: readonly InstalledDirectory[]): void {

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
+import { ADDON_NAME } from '../koffi-addon';
 
 // Where --install puts things, relative to PREFIX. Nothing else under PREFIX is ever
-// written or removed, whatever a manifest says.
+// written or removed, whatever a manifest says. Parents come before their children.
 export const DIRECTORIES = ['bin', 'libexec', 'libexec/capexec', 'share', 'share/man', 'share/man/man1'] as const;
 export type InstalledDirectory = (typeof DIRECTORIES)[number];
 
@@ -21,10 +22,13 @@ export const MANIFEST = 'libexec/capexec/install-manifest.json';
 // The names of the build's files, beside the executable that runs --install.
 export const SOURCE_NAMES: Record<Exclude<InstalledFile, typeof FILES.link>, string> = {
   [FILES.executable]: 'capexec',
-  [FILES.addon]: 'koffi.node',
+  [FILES.addon]: ADDON_NAME,
   [FILES.manPage]: 'capexec.1',
 };
 
 export function under(prefix: string, relative: string): string {
   return join(prefix, relative);
 }
+
+// Commands the installer runs are found here only, whatever root's PATH holds.
+export const SAFE_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CapexecError } from '../errors';
 import { DIRECTORIES, INSTALLED_FILES, MANIFEST, under, type InstalledDirectory, type InstalledFile } from './layout';
 import { printable } from '../messages';
+import { findUntrustedComponent, lstatPath } from '../trusted-path';
 
 // What one --install left under PREFIX, so that --uninstall removes exactly that: the
 // files with the content they were given, and only the directories that did not exist
@@ -50,7 +51,7 @@ export function parseManifest(text: string): Manifest | { error: string } {
   if (!isRecord(files)) return { error: 'no files' };
   const parsed: Manifest['files'] = {};
   for (const [name, content] of Object.entries(files)) {
-    if (!isInstalledFile(name)) return { error: `names a file outside the layout: ${name}` };
+    if (!isInstalledFile(name)) return { error: `names a file outside the layout: ${printable(name)}` };
     if (!isContent(content)) return { error: `bad entry for ${name}` };
     parsed[name] = content;
   }
@@ -77,14 +78,21 @@ function isContent(value: unknown): value is InstalledContent {
   return typeof value['symlink'] === 'string' && value['symlink'].startsWith('/');
 }
 
-// undefined when nothing was installed at PREFIX yet.
+// undefined when nothing was installed at PREFIX yet. Whoever could write the manifest
+// could pick which of the layout's files --uninstall removes, so only a root-owned file
+// that no one else can write is read.
 export function readManifest(prefix: string): Manifest | undefined {
   const path = under(prefix, MANIFEST);
+  const found = lstatPath(path);
+  if ('error' in found && found.missing) return undefined;
+  const untrusted = findUntrustedComponent(path, 'file', lstatPath);
+  if (untrusted !== undefined) {
+    throw new CapexecError(`refusing to use ${printable(path)}`, `${printable(untrusted.path)} ${untrusted.why}`, { fix: untrusted.fix });
+  }
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new CapexecError(`cannot read ${printable(path)}`, (error as NodeJS.ErrnoException).code ?? 'error');
   }
   const manifest = parseManifest(text);

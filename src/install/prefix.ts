@@ -1,9 +1,9 @@
-import { realpathSync, statSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { CapexecError } from '../errors';
-import { PRIVATE_DIRECTORY, under } from './layout';
+import { DIRECTORIES, under } from './layout';
 import { printable } from '../messages';
-import { findUntrustedComponent, type StatPath } from '../trusted-path';
+import { findUntrustedComponent, findUntrustedEntry, type StatPath, type UntrustedPath } from '../trusted-path';
 
 export type AdminMode = 'install' | 'uninstall';
 
@@ -21,27 +21,49 @@ export function resolvePrefix(mode: AdminMode, text: string): string {
     throw new CapexecError(`--${mode} '${printable(text)}'`, 'PREFIX must be an absolute path', { fix: 'e.g. /usr/local' });
   }
   let real: string;
+  let isDirectory: boolean;
   try {
     real = realpathSync(text);
+    isDirectory = lstatSync(real).isDirectory();
   } catch {
     throw new CapexecError(`--${mode} ${printable(text)}`, 'no such directory', { fix: 'create it first, or check the spelling' });
   }
-  if (!statSync(real).isDirectory()) throw new CapexecError(`--${mode} ${printable(text)}`, 'not a directory');
+  if (!isDirectory) throw new CapexecError(`--${mode} ${printable(text)}`, 'not a directory');
   return real;
 }
 
-// The installed executable will trust PREFIX/libexec/capexec and everything above it
-// (see trusted-path.ts), so it must deserve that before anything is put there. PREFIX
-// exists, so whatever is missing lies below it and is judged as what --install
-// creates: a root-owned 0755 directory.
-export function refuseUntrustedPrivateDirectory(prefix: string, stat: StatPath): void {
-  const directory = under(prefix, PRIVATE_DIRECTORY);
-  const asCreated: StatPath = (path) => {
+// Root writes, chmods, chowns and removes by path in PREFIX and the layout's
+// directories, and the installed executable trusts its addon's directory and everything
+// above it (see trusted-path.ts). So PREFIX, every directory above it and every layout
+// directory that exists must be one only root can change: no symbolic link, a real
+// directory, root's, writable by no one else. Then nobody else can add, rename or
+// remove an entry anywhere root works, and no path can lead elsewhere between a check
+// and its use. A sticky world-writable directory such as /tmp passes above PREFIX
+// only. Missing layout directories pass: --install creates them, as root's, 0755,
+// each inside a parent checked here.
+export function findUntrustedLayout(prefix: string, stat: StatPath): UntrustedPath | undefined {
+  const above = findUntrustedComponent(prefix, 'directory', stat);
+  if (above !== undefined) return above;
+  for (const directory of DIRECTORIES) {
+    const path = under(prefix, directory);
     const found = stat(path);
-    return 'missing' in found && found.missing ? { kind: 'directory', uid: 0, mode: 0o040755 } : found;
-  };
-  const problem = findUntrustedComponent(directory, 'directory', asCreated);
-  if (problem !== undefined) {
-    throw new CapexecError(`refusing to install into ${printable(directory)}`, `${printable(problem.path)} ${problem.why}`, { fix: problem.fix });
+    if ('error' in found) {
+      if (found.missing) continue;
+      return { path, why: found.error, fix: 'check the path' };
+    }
+    if (found.kind !== 'directory') {
+      const why = found.kind === 'symlink' ? 'is a symbolic link' : 'is not a directory';
+      return { path, why, fix: 'make it a real directory owned by root, or choose another PREFIX' };
+    }
+    const problem = findUntrustedEntry(path, found, 'directory');
+    if (problem !== undefined) return problem;
   }
+  return undefined;
+}
+
+export function refuseUntrustedLayout(mode: AdminMode, prefix: string, stat: StatPath): void {
+  const problem = findUntrustedLayout(prefix, stat);
+  if (problem === undefined) return;
+  const what = mode === 'install' ? `refusing to install into ${printable(prefix)}` : `refusing to uninstall from ${printable(prefix)}`;
+  throw new CapexecError(what, `${printable(problem.path)} ${problem.why}`, { fix: problem.fix });
 }

@@ -1,12 +1,13 @@
-import { rmdirSync, rmSync, writeSync } from 'node:fs';
+import { rmdirSync, rmSync } from 'node:fs';
+import { writeAll } from '../diagnose/output';
 import { CapexecError } from '../errors';
 import { fileSystemFailure, findContent } from './files';
 import { DIRECTORIES, MANIFEST, under } from './layout';
 import { readManifest } from './manifest';
 import { planRemoval } from './ownership';
-import { requireRoot, resolvePrefix } from './prefix';
+import { refuseUntrustedLayout, requireRoot, resolvePrefix } from './prefix';
 import { errorLines, printable } from '../messages';
-import { findUntrustedComponent, lstatPath } from '../trusted-path';
+import { lstatPath } from '../trusted-path';
 
 export interface UninstallRequest {
   prefix: string;
@@ -14,21 +15,17 @@ export interface UninstallRequest {
 
 // Removes what the manifest says --install put under PREFIX, and only while it is
 // still what was put there; directories go only if --install created them and they
-// are empty now.
+// are empty now. Everything is removed by path, so first PREFIX and the layout's
+// directories must be ones only root can change, as for --install.
 export function uninstall(request: UninstallRequest): number {
   requireRoot('uninstall', process.getuid?.() ?? -1, process.geteuid?.() ?? -1);
   const prefix = resolvePrefix('uninstall', request.prefix);
+  refuseUntrustedLayout('uninstall', prefix, lstatPath);
   const manifestPath = under(prefix, MANIFEST);
-  if ('missing' in findContent(manifestPath, false)) {
+  const manifest = readManifest(prefix);
+  if (manifest === undefined) {
     throw new CapexecError(`nothing to uninstall in ${printable(prefix)}`, `${printable(manifestPath)} does not exist`);
   }
-  // Whoever could write the manifest could pick which of the layout's files go.
-  const untrusted = findUntrustedComponent(manifestPath, 'file', lstatPath);
-  if (untrusted !== undefined) {
-    throw new CapexecError(`refusing to use ${printable(manifestPath)}`, `${printable(untrusted.path)} ${untrusted.why}`, { fix: untrusted.fix });
-  }
-  const manifest = readManifest(prefix);
-  if (manifest === undefined) throw new CapexecError(`nothing to uninstall in ${printable(prefix)}`, `${printable(manifestPath)} is gone`);
 
   const out: string[] = [];
   const notes: string[] = [];
@@ -45,8 +42,9 @@ export function uninstall(request: UninstallRequest): number {
     rmSync(manifestPath);
     out.push(`removed ${printable(manifestPath)}`);
   } catch (error) {
-    if (out.length > 0) writeSync(1, `${out.join('\n')}\n`);
-    throw fileSystemFailure(`cannot uninstall from ${printable(prefix)}`, error);
+    const failure = fileSystemFailure(`cannot uninstall from ${printable(prefix)}`, error);
+    if (out.length > 0) reportRemovedBeforeFailure(out);
+    throw failure;
   }
   for (const directory of [...DIRECTORIES].reverse()) {
     if (!manifest.createdDirectories.includes(directory)) continue;
@@ -59,7 +57,17 @@ export function uninstall(request: UninstallRequest): number {
       if (code !== 'ENOENT') notes.push(...errorLines(new CapexecError(`kept ${printable(path)}/`, code === 'ENOTEMPTY' ? 'not empty' : code ?? 'error')));
     }
   }
-  writeSync(1, `${out.join('\n')}\n`);
-  if (notes.length > 0) writeSync(2, `${notes.join('\n')}\n`);
+  writeAll(1, `${out.join('\n')}\n`);
+  if (notes.length > 0) writeAll(2, `${notes.join('\n')}\n`);
   return 0;
+}
+
+// What went before a failure is worth showing, but the failure is what must reach the
+// user: an unwritable standard output must not take its place.
+function reportRemovedBeforeFailure(out: readonly string[]): void {
+  try {
+    writeAll(1, `${out.join('\n')}\n`);
+  } catch {
+    // The failure that follows is reported on standard error.
+  }
 }

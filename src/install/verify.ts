@@ -6,10 +6,8 @@ import type { MountEntry } from '../diagnose/facts';
 import { parseMountinfo } from '../diagnose/kernel-files';
 import { CapexecError } from '../errors';
 import type { Group } from './group';
+import { SAFE_PATH } from './layout';
 import { printable } from '../messages';
-
-// Commands the installer runs are found here only, whatever root's PATH holds.
-export const SAFE_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 
 // The kernel's overflow uid and gid, which Debian and most others call nobody/nogroup.
 export const NOBODY = { uid: 65534, gid: 65534 };
@@ -29,23 +27,25 @@ export interface InstalledPaths {
 // The promise --install makes is that an ordinary user gets the capabilities through
 // the installed capexec, so that is what it checks: nobody (in the group, with
 // --group) runs it, and the helper reports its own ambient set. Node's spawn drops
-// root's groups and capabilities before the exec, as a login would.
+// root's groups and capabilities before the exec, as a login would. It runs the file
+// that holds the capabilities by its own path, so the file checked is the file just
+// written, whatever the link in bin/ leads to.
 export function verifyInstalled({ prefix, link, executable }: InstalledPaths, caps: readonly number[], group: Group | undefined): string[] {
   const user: RunAs = group === undefined
     ? { ...NOBODY, label: 'user nobody' }
     : { uid: NOBODY.uid, gid: group.gid, label: `user nobody in group ${group.name}` };
-  const run = spawnSync(link, ['--cap', caps.join(','), '--', 'cat', '/proc/self/status'], spawnOptions(user));
+  const run = spawnSync(executable, ['--cap', caps.join(','), '--', 'cat', '/proc/self/status'], spawnOptions(user));
   const why = runProblem(run, maskOf(caps));
   if (why !== undefined) {
-    throw new CapexecError(`installed ${printable(link)} does not work for ${user.label}`, why, {
+    throw new CapexecError(`installed ${printable(executable)} does not work for ${user.label}`, why, {
       fix: failureHint(prefix, caps, mountOf(executable), ownBoundingSet(), link),
     });
   }
-  const lines = [`verified: ${user.label} gets ${caps.map(capName).join(',')} through ${printable(link)}`];
+  const lines = [`verified: ${user.label} gets ${caps.map(capName).join(',')} through ${printable(executable)}`];
   if (group !== undefined && group.gid !== NOBODY.gid) {
-    const outsider = spawnSync(link, ['--version'], spawnOptions({ ...NOBODY, label: 'user nobody' }));
+    const outsider = spawnSync(executable, ['--version'], spawnOptions({ ...NOBODY, label: 'user nobody' }));
     if (outsider.error === undefined || (outsider.error as NodeJS.ErrnoException).code !== 'EACCES') {
-      throw new CapexecError(`installed ${printable(link)} runs for users outside group ${group.name}`, 'its directory should stop them', {
+      throw new CapexecError(`installed ${printable(executable)} runs for users outside group ${group.name}`, 'its directory should stop them', {
         fix: `check the mode of ${printable(prefix)}/libexec/capexec`,
       });
     }

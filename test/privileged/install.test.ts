@@ -66,7 +66,7 @@ privileged(install, 'puts the executable, addon, link and man page in place, cap
     `installed ${prefix}/libexec/capexec/koffi.node`,
     `installed ${prefix}/share/man/man1/capexec.1`,
     `linked ${prefix}/bin/capexec -> ${executable}`,
-    `verified: user nobody gets cap_net_admin through ${prefix}/bin/capexec`,
+    `verified: user nobody gets cap_net_admin through ${executable}`,
   ].join('\n'));
 
   const tree = snapshot(prefix);
@@ -160,27 +160,112 @@ privileged(install, 'refuses non-root callers, bad prefixes, unknown caps and gr
   }
 });
 
-privileged(install, 'refuses a PREFIX/libexec/capexec that anyone but root could write to', async () => {
+// A PREFIX with every layout directory in place, as root's, mode 0755.
+function prefixWithLayout(): string {
   const prefix = scratchPrefix();
-  mkdirSync(`${prefix}/libexec/capexec`, { recursive: true, mode: 0o755 });
-  const cases: [() => void, string][] = [
-    [() => chmodSync(`${prefix}/libexec/capexec`, 0o775), `${prefix}/libexec/capexec is writable by group (mode 0775)`],
-    [() => chmodSync(`${prefix}/libexec/capexec`, 0o1777), `${prefix}/libexec/capexec is writable by group and others (mode 1777)`],
-    [() => chownSync(`${prefix}/libexec`, 65534, 65534), `${prefix}/libexec is owned by uid 65534, not root`],
-    [() => chownSync(prefix, 65534, 65534), `${prefix} is owned by uid 65534, not root`],
+  for (const directory of ['bin', 'libexec/capexec', 'share/man/man1']) mkdirSync(`${prefix}/${directory}`, { recursive: true, mode: 0o755 });
+  return prefix;
+}
+
+privileged(install, 'refuses PREFIX or a layout directory that anyone but root could change, writing nothing', async () => {
+  const cases: [string, (prefix: string) => void, (prefix: string) => string][] = [
+    ['group-writable private directory', (p) => chmodSync(`${p}/libexec/capexec`, 0o775), (p) => `${p}/libexec/capexec is writable by group (mode 0775)`],
+    ['sticky private directory', (p) => chmodSync(`${p}/libexec/capexec`, 0o1777), (p) => `${p}/libexec/capexec is writable by group and others (mode 1777)`],
+    ['libexec of nobody', (p) => chownSync(`${p}/libexec`, 65534, 65534), (p) => `${p}/libexec is owned by uid 65534, not root`],
+    ['PREFIX of nobody', (p) => chownSync(p, 65534, 65534), (p) => `${p} is owned by uid 65534, not root`],
+    ['sticky world-writable PREFIX', (p) => chmodSync(p, 0o1777), (p) => `${p} is writable by group and others (mode 1777)`],
+    ['group-writable bin', (p) => chmodSync(`${p}/bin`, 0o775), (p) => `${p}/bin is writable by group (mode 0775)`],
+    ['share/man of nobody', (p) => chownSync(`${p}/share/man`, 65534, 65534), (p) => `${p}/share/man is owned by uid 65534, not root`],
+    ['world-writable man1', (p) => chmodSync(`${p}/share/man/man1`, 0o777), (p) => `${p}/share/man/man1 is writable by group and others (mode 0777)`],
   ];
-  for (const [plant, why] of cases) {
-    chmodSync(`${prefix}/libexec/capexec`, 0o755);
-    chownSync(`${prefix}/libexec`, 0, 0);
-    chownSync(prefix, 0, 0);
-    plant();
+  for (const [name, plant, why] of cases) {
+    const prefix = prefixWithLayout();
+    plant(prefix);
     const before = snapshot(prefix);
     const result = await installInto(prefix);
-    assert.is(result.exitCode, 125);
+    assert.is(result.exitCode, 125, name);
     assert.ok(isOneErrorLine(result.stderr), String(result.stderr));
-    assert.match(String(result.stderr), `capexec: refusing to install into ${prefix}/libexec/capexec: ${why} (as root: `);
-    assert.equal(snapshot(prefix), before);
+    assert.match(String(result.stderr), `capexec: refusing to install into ${prefix}: ${why(prefix)} (as root: `, name);
+    assert.equal(snapshot(prefix), before, name);
   }
+});
+
+privileged(install, 'refuses symbolic links nobody planted in PREFIX, and leaves what they point to alone', async () => {
+  const prefix = scratchPrefix();
+  const victim = scratchPrefix();
+  chmodSync(victim, 0o700);
+  writeFileSync(`${victim}/secret`, 'root only\n', { mode: 0o600 });
+  mkdirSync(`${victim}/man/man1`, { recursive: true, mode: 0o700 });
+  const victimBefore = snapshot(victim);
+
+  // Open to everyone, as a scratch directory in /tmp might be; root closes it later,
+  // but what was planted meanwhile stays.
+  chmodSync(prefix, 0o1777);
+  for (const name of ['bin', 'share']) {
+    const planted = await runAsNobody(['ln', '-s', victim, `${prefix}/${name}`]);
+    assert.is(planted.exitCode, 0, String(planted.stderr));
+  }
+  const refusedWhileOpen = await installInto(prefix);
+  assert.is(refusedWhileOpen.exitCode, 125);
+  assert.is(refusedWhileOpen.stderr, `capexec: refusing to install into ${prefix}: ${prefix} is writable by group and others (mode 1777) (as root: chmod go-w ${prefix})`);
+
+  chmodSync(prefix, 0o755);
+  const fix = '(make it a real directory owned by root, or choose another PREFIX)';
+  const refusedBin = await installInto(prefix);
+  assert.is(refusedBin.exitCode, 125);
+  assert.is(refusedBin.stderr, `capexec: refusing to install into ${prefix}: ${prefix}/bin is a symbolic link ${fix}`);
+  rmSync(`${prefix}/bin`);
+  const refusedShare = await installInto(prefix);
+  assert.is(refusedShare.exitCode, 125);
+  assert.is(refusedShare.stderr, `capexec: refusing to install into ${prefix}: ${prefix}/share is a symbolic link ${fix}`);
+  const refusedUninstall = await uninstallFrom(prefix);
+  assert.is(refusedUninstall.exitCode, 125);
+  assert.is(refusedUninstall.stderr, `capexec: refusing to uninstall from ${prefix}: ${prefix}/share is a symbolic link ${fix}`);
+
+  assert.equal(readdirSync(prefix), ['share']);
+  assert.equal(snapshot(victim), victimBefore);
+  const victimItself = lstatSync(victim);
+  assert.equal([victimItself.mode & 0o7777, victimItself.uid, victimItself.gid], [0o700, 0, 0]);
+});
+
+privileged(install, '--uninstall removes nothing through a layout directory swapped for a symbolic link', async () => {
+  const prefix = scratchPrefix();
+  assert.is((await installInto(prefix)).exitCode, 0);
+  // Elsewhere, a file --uninstall would take for its own: the same man page.
+  const victim = scratchPrefix();
+  mkdirSync(`${victim}/man/man1`, { recursive: true, mode: 0o755 });
+  writeFileSync(`${victim}/man/man1/capexec.1`, readFileSync(join(DIST, 'capexec.1')));
+  const victimBefore = snapshot(victim);
+
+  chmodSync(prefix, 0o777);
+  const swapped = await runAsNobody(['sh', '-c', 'mv "$1/share" "$1/share.old" && ln -s "$2" "$1/share"', 'sh', prefix, victim]);
+  assert.is(swapped.exitCode, 0, String(swapped.stderr));
+  chmodSync(prefix, 0o755);
+  const before = snapshot(prefix);
+  const refused = await uninstallFrom(prefix);
+  assert.is(refused.exitCode, 125);
+  assert.is(refused.stderr, `capexec: refusing to uninstall from ${prefix}: ${prefix}/share is a symbolic link (make it a real directory owned by root, or choose another PREFIX)`);
+  assert.equal(snapshot(prefix), before);
+  assert.equal(snapshot(victim), victimBefore);
+
+  // Put right by root, the installation comes out as usual.
+  rmSync(`${prefix}/share`);
+  execFileSync('mv', [`${prefix}/share.old`, `${prefix}/share`]);
+  assert.is((await uninstallFrom(prefix)).exitCode, 0);
+  assert.equal(readdirSync(prefix), []);
+});
+
+privileged(install, '--uninstall refuses a layout directory others can write to, before removing anything', async () => {
+  const prefix = scratchPrefix();
+  assert.is((await installInto(prefix)).exitCode, 0);
+  chmodSync(`${prefix}/bin`, 0o775);
+  const before = snapshot(prefix);
+  const refused = await uninstallFrom(prefix);
+  assert.is(refused.exitCode, 125);
+  assert.is(refused.stderr, `capexec: refusing to uninstall from ${prefix}: ${prefix}/bin is writable by group (mode 0775) (as root: chmod go-w ${prefix}/bin)`);
+  assert.equal(snapshot(prefix), before);
+  chmodSync(`${prefix}/bin`, 0o755);
+  assert.is((await uninstallFrom(prefix)).exitCode, 0);
 });
 
 privileged(install, 'refuses to replace a file that --install did not put there', async () => {
@@ -203,7 +288,7 @@ privileged(install, 'with --group, members can run it and nobody else can', asyn
     const result = await installInto(prefix, '--group', group);
     assert.is(result.exitCode, 0, String(result.stderr));
     assert.match(String(result.stdout), `(cap_net_admin+p, mode 0750 root:${group})`);
-    assert.match(String(result.stdout), `verified: user nobody in group ${group} gets cap_net_admin through ${prefix}/bin/capexec\n`);
+    assert.match(String(result.stdout), `verified: user nobody in group ${group} gets cap_net_admin through ${prefix}/libexec/capexec/capexec\n`);
     assert.match(String(result.stdout), `verified: users outside group ${group} cannot run it`);
     for (const path of [`${prefix}/libexec/capexec`, `${prefix}/libexec/capexec/capexec`]) {
       const found = lstatSync(path);
@@ -240,7 +325,7 @@ privileged(install, 'on a nosuid mount it says why the caps do not work and fail
   const result = await runAsRoot('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script]);
   assert.is(result.stdout, 'install=125\nuninstall=0\n0');
   assert.ok(isOneErrorLine(result.stderr), String(result.stderr));
-  assert.match(String(result.stderr), `capexec: installed ${mountPoint}/bin/capexec does not work for user nobody: it says: cannot pass cap_net_admin: `);
+  assert.match(String(result.stderr), `capexec: installed ${mountPoint}/libexec/capexec/capexec does not work for user nobody: it says: cannot pass cap_net_admin: `);
   assert.match(String(result.stderr), `(${mountPoint} is on a nosuid mount (${mountPoint}), where the kernel ignores file capabilities: `);
 });
 

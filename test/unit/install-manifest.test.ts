@@ -43,6 +43,11 @@ test('nothing outside the fixed layout is accepted', () => {
   rejects({ files: { 'bin/../../etc/shadow': { sha256: SHA } } }, /outside the layout/);
 });
 
+test('a name from a damaged manifest is escaped before it reaches the terminal', () => {
+  const read = parseManifest(JSON.stringify({ ...JSON.parse(serializeManifest(manifest)) as object, files: { 'x\x1b]0;owned\x07\n': { sha256: SHA } } }));
+  assert.equal(read, { error: 'names a file outside the layout: x\\x1b]0;owned\\x07\\x0a' });
+});
+
 test('damaged entries are rejected', () => {
   assert.equal(parseManifest('{'), { error: 'not valid JSON' });
   assert.match((parseManifest('[]') as { error: string }).error, /not a capexec-install-manifest\/1 file/);

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { holdsPrivilege } from '../../src/koffi-addon';
-import { findUntrustedComponent, type PathStat, type StatPath } from '../../src/trusted-path';
+import { findUntrustedComponent, findUntrustedEntry, type PathStat, type StatPath } from '../../src/trusted-path';
 
 const dir = (mode: number, uid = 0): PathStat => ({ kind: 'directory', uid, mode: 0o040000 | mode });
 const file = (mode: number, uid = 0): PathStat => ({ kind: 'file', uid, mode: 0o100000 | mode });
@@ -69,6 +69,13 @@ test('symbolic links, wrong kinds and missing components are refused', () => {
   assert.equal(check('/opt/capexec', fs({ '/opt/capexec': file(0o755) }), 'directory')?.why, 'is not a directory');
   assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt/capexec': { kind: 'other', uid: 0, mode: 0o020666 } }))?.why, 'is not a directory');
   assert.equal(check('/opt/gone/koffi.node', fs()), { path: '/opt/gone', why: 'does not exist', fix: 'check the path' });
+});
+
+test('one entry on its own is judged as a target: no sticky allowance', () => {
+  assert.is(findUntrustedEntry('/opt/share', dir(0o755), 'directory'), undefined);
+  assert.equal(findUntrustedEntry('/opt/share', dir(0o1777), 'directory')?.why, 'is writable by group and others (mode 1777)');
+  assert.equal(findUntrustedEntry('/opt/share', dir(0o755, 65534), 'directory')?.why, 'is owned by uid 65534, not root');
+  assert.equal(findUntrustedEntry('/opt/share', { kind: 'symlink', uid: 0, mode: 0o120777 }, 'directory')?.why, 'is a symbolic link');
 });
 
 test('only normalized absolute paths are judged', () => {

@@ -1,5 +1,5 @@
 import { parseArguments } from './arguments';
-import { writeAll } from './diagnose/output';
+import { writeAll } from './output';
 import { CapexecError } from './errors';
 import { HELP, VERSION } from './help';
 import { isStandaloneExecutable } from './koffi-addon';

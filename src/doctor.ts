@@ -2,7 +2,7 @@ import { resolveCapNames } from './capability-names';
 import { collectFacts, type CommandToInspect } from './diagnose/collect-facts';
 import { capList, diagnose, type Diagnosis } from './diagnose/diagnose';
 import { findingLine } from './diagnose/findings';
-import { writeAll } from './diagnose/output';
+import { writeAll } from './output';
 import { libc } from './libc';
 import { printable } from './messages';
 import { readCapLastCap } from './proc-files';

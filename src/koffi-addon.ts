@@ -1,8 +1,8 @@
 import type * as Koffi from 'koffi';
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CapexecError } from './errors';
 import { printable } from './messages';
+import { holdsPrivilege, readOwnStatus } from './process-privilege';
 import { findUntrustedComponent, lstatPath } from './trusted-path';
 
 export type KoffiModule = typeof Koffi;
@@ -35,7 +35,7 @@ export function isStandaloneExecutable(): boolean {
 export function loadKoffi(): KoffiModule {
   if (!isStandaloneExecutable()) return require('koffi') as KoffiModule;
   const path = chosenAddonPath ?? addonPathBesideExecutable();
-  if (holdsPrivilege(ownStatus())) refuseUntrustedAddon(path);
+  if (holdsPrivilege(readOwnStatus())) refuseUntrustedAddon(path);
   const module = { exports: {} as KoffiModule };
   process.dlopen(module, path);
   return module.exports;
@@ -49,27 +49,4 @@ function refuseUntrustedAddon(path: string): void {
   if (problem === undefined) return;
   const where = problem.path === path ? 'it' : printable(problem.path);
   throw new CapexecError(`refusing to load ${printable(path)}`, `${where} ${problem.why}`, { fix: problem.fix });
-}
-
-function ownStatus(): string {
-  try {
-    return readFileSync('/proc/self/status', 'latin1');
-  } catch {
-    return '';
-  }
-}
-
-// Privileged means anything an unprivileged user could not do alone: capabilities in
-// the permitted or effective set, effective uid 0, or ids that differ as after a
-// set-user-ID exec. An unreadable status counts as privileged.
-export function holdsPrivilege(status: string): boolean {
-  const field = (name: string): string[] | undefined => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(status)?.[1]?.trim().split(/\s+/);
-  const uids = field('Uid');
-  const gids = field('Gid');
-  const permitted = field('CapPrm')?.[0];
-  const effective = field('CapEff')?.[0];
-  if (uids?.length !== 4 || gids?.length !== 4 || permitted === undefined || effective === undefined) return true;
-  if (!/^[0-9a-f]+$/.test(permitted) || !/^[0-9a-f]+$/.test(effective)) return true;
-  const differ = (ids: string[]): boolean => ids.some((id) => id !== ids[0]);
-  return BigInt(`0x${permitted}`) !== 0n || BigInt(`0x${effective}`) !== 0n || uids[1] === '0' || differ(uids) || differ(gids);
 }

@@ -2,7 +2,7 @@ import { namesIn } from './capability-sets';
 import { collectProcessFacts } from './diagnose/collect-facts';
 import type { ProcessFacts } from './diagnose/facts';
 import { isInitialUidMap } from './diagnose/kernel-files';
-import { writeAll } from './diagnose/output';
+import { writeAll } from './output';
 import { libc } from './libc';
 
 // securebits(7): each flag's lock is the bit above it.

@@ -7,6 +7,8 @@ export interface PathStat {
   kind: 'file' | 'directory' | 'symlink' | 'other';
   uid: number;
   mode: number;
+  // Hard links: a second name for a file may sit in a directory others control.
+  links: number;
 }
 
 // lstat() that reports failure as text instead of throwing, so the decision below stays
@@ -63,6 +65,11 @@ function componentProblem(path: string, found: PathStat, expected: 'file' | 'dir
   if (found.uid !== 0) {
     return { path, why: `is owned by uid ${found.uid}, not root`, fix: `as root: chown root ${printable(path)}` };
   }
+  // Where fs.protected_hardlinks is off, anyone may link a root-owned file into /tmp,
+  // next to a linked capexec, and so choose which file it loads.
+  if (isTarget && found.kind === 'file' && found.links !== 1) {
+    return { path, why: `has ${found.links} hard links`, fix: 'copy the file instead of linking it' };
+  }
   const writable = found.mode & (GROUP_WRITE | OTHER_WRITE);
   if (writable === 0) return undefined;
   const stickyAbove = !isTarget && found.kind === 'directory' && (found.mode & STICKY) !== 0;
@@ -79,7 +86,7 @@ export function lstatPath(path: string): PathStat | StatFailure {
   try {
     const found = lstatSync(path);
     const kind = found.isSymbolicLink() ? 'symlink' : found.isDirectory() ? 'directory' : found.isFile() ? 'file' : 'other';
-    return { kind, uid: found.uid, mode: found.mode };
+    return { kind, uid: found.uid, mode: found.mode, links: found.nlink };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { error: 'does not exist', missing: true };

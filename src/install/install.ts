@@ -11,7 +11,7 @@ import { readManifest, serializeManifest, type Manifest } from './manifest';
 import { foreignFiles } from './ownership';
 import { refuseUntrustedLayout, requireRoot, resolvePrefix } from './prefix';
 import { verifyInstalled } from './verify';
-import { writeAll } from '../diagnose/output';
+import { writeAll } from '../output';
 import { isStandaloneExecutable, useAddonAt } from '../koffi-addon';
 import { libc } from '../libc';
 import { printable } from '../messages';

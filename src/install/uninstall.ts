@@ -1,5 +1,5 @@
 import { rmdirSync, rmSync } from 'node:fs';
-import { writeAll } from '../diagnose/output';
+import { writeAll } from '../output';
 import { CapexecError } from '../errors';
 import { fileSystemFailure, findContent } from './files';
 import { DIRECTORIES, MANIFEST, under } from './layout';

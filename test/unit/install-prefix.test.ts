@@ -39,8 +39,8 @@ test('PREFIX must be an existing absolute directory, and its real path is used',
   }
 });
 
-const dir = (mode: number, uid = 0): PathStat => ({ kind: 'directory', uid, mode: 0o040000 | mode });
-const link: PathStat = { kind: 'symlink', uid: 65534, mode: 0o120777 };
+const dir = (mode: number, uid = 0): PathStat => ({ kind: 'directory', uid, mode: 0o040000 | mode, links: 1 });
+const link: PathStat = { kind: 'symlink', uid: 65534, mode: 0o120777, links: 1 };
 const fs = (entries: Record<string, PathStat>): StatPath => (path) => entries[path] ?? { error: 'does not exist', missing: true };
 const standard = { '/': dir(0o755), '/opt': dir(0o755), '/tmp': dir(0o1777), '/tmp/p': dir(0o755) };
 const installed = {
@@ -75,7 +75,7 @@ test('a layout directory that is a symbolic link, or not a directory, is refused
       path: directory, why: 'is a symbolic link', fix: 'make it a real directory owned by root, or choose another PREFIX',
     }, directory);
   }
-  const file: PathStat = { kind: 'file', uid: 0, mode: 0o100644 };
+  const file: PathStat = { kind: 'file', uid: 0, mode: 0o100644, links: 1 };
   assert.equal(findUntrustedLayout('/opt', fs({ ...standard, '/opt/share': file }))?.why, 'is not a directory');
 });
 

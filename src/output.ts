@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import { CapexecError } from '../errors';
+import { CapexecError } from './errors';
 
 // Synchronous writes to the fd itself, never process.stdout: the stream object can
 // switch a shared pipe to non-blocking mode behind the caller's back. A pipe may take

@@ -33,7 +33,7 @@ export function socketActivationFds(c: Libc, pid: number): number {
 // close-on-exec and SIGPIPE/SIGXFSZ ignored, and both would otherwise reach the helper.
 // Every fd beyond stdio and the `keep` fds after it is closed on exec, so the helper
 // gets only what the caller meant it to have.
-export function prepareForExec(c: Libc, stdioFlags: StdioFlags, keep: number): void {
+export function prepareForExec(c: Libc, stdioFlags: StdioFlags, keep: number, fds: FdTable = procFdTable): void {
   stdioFlags.forEach((flags, fd) => {
     const current = c.fcntl(fd, F_GETFL);
     if ((current & O_NONBLOCK) !== (flags & O_NONBLOCK)) {
@@ -41,10 +41,10 @@ export function prepareForExec(c: Libc, stdioFlags: StdioFlags, keep: number): v
     }
     setCloseOnExec(c, fd, false);
   });
-  for (const fd of openFds()) {
+  for (const fd of fds.list()) {
     if (fd < 3) continue;
     const kept = fd < 3 + keep;
-    if (kept) refuseNodeOwnFd(fd, keep);
+    if (kept) refuseNodeOwnFd(fd, keep, fds);
     setCloseOnExec(c, fd, !kept);
   }
   c.resetSignal(SIGPIPE);
@@ -57,14 +57,9 @@ export function prepareForExec(c: Libc, stdioFlags: StdioFlags, keep: number): v
 // to pass those on; refusing is better than handing the command Node's epoll or ring.
 const NODE_OWN_FD = /^anon_inode:\[(eventpoll|io_uring|eventfd)\]$/;
 
-function refuseNodeOwnFd(fd: number, keep: number): void {
-  let target: string;
-  try {
-    target = readlinkSync(`/proc/self/fd/${fd}`);
-  } catch {
-    return;
-  }
-  if (NODE_OWN_FD.test(target)) {
+function refuseNodeOwnFd(fd: number, keep: number, fds: FdTable): void {
+  const target = fds.target(fd);
+  if (target !== undefined && NODE_OWN_FD.test(target)) {
     throw new CapexecError(`cannot keep fd ${fd} of 3-${2 + keep}`, `it is not the caller's but capexec's own ${target}`, {
       fix: 'keep only fds the caller passes, numbered from 3 without gaps',
     });
@@ -84,6 +79,19 @@ function setCloseOnExec(c: Libc, fd: number, on: boolean): void {
   if (wanted !== flags) c.fcntl(fd, F_SETFD, wanted);
 }
 
-function openFds(): number[] {
-  return listProcDirectory('/proc/self/fd').map(Number).filter(Number.isInteger);
+// The process's open fds and what each refers to, as /proc/self/fd tells.
+export interface FdTable {
+  list(): number[];
+  target(fd: number): string | undefined;
 }
+
+const procFdTable: FdTable = {
+  list: () => listProcDirectory('/proc/self/fd').map(Number).filter(Number.isInteger),
+  target: (fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return undefined;
+    }
+  },
+};

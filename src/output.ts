@@ -3,13 +3,21 @@ import { CapexecError } from './errors';
 
 // Synchronous writes to the fd itself, never process.stdout: the stream object can
 // switch a shared pipe to non-blocking mode behind the caller's back. A pipe may take
-// less than all of it at once.
+// less than all of it at once, and one the caller made non-blocking may take nothing
+// for a while: wait a millisecond and write again, as a blocking write would wait.
 export function writeAll(fd: number, text: string): void {
   const bytes = Buffer.from(text);
   let offset = 0;
-  try {
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
-  } catch (error) {
-    throw new CapexecError('cannot write the output', (error as NodeJS.ErrnoException).code ?? String(error));
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(fd, bytes, offset);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+        continue;
+      }
+      throw new CapexecError('cannot write the output', code ?? String(error));
+    }
   }
 }

@@ -20,3 +20,9 @@ export function isOneErrorLine(stderr: unknown): boolean {
 export function shQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
+
+// The command line that runs argv as nobody, as one string for sh -c or bash -c, where a
+// test needs shell redirections or pipes around it.
+export function nobodyShellLine(argv: readonly string[]): string {
+  return asNobody(argv).flat().map(shQuote).join(' ');
+}

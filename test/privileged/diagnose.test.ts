@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { asNobody, DIST, installCopy, privileged, type Installed } from '../helpers/privileged';
 import { capMaskField, statusFields } from '../helpers/proc-status';
-import { runAsNobody, runAsRoot, shQuote } from '../helpers/run';
+import { nobodyShellLine, runAsNobody, runAsRoot, shQuote } from '../helpers/run';
 
 // Each cause from the diagnosis list, made real: the setcap'd executable run as nobody
 // in the situation the cause describes, with the finding checked against what the
@@ -32,7 +32,6 @@ interface PrintReport {
 
 const ids = (report: DoctorReport): string[] => report.findings.map((finding) => finding.id);
 const parse = <T>(text: unknown): T => JSON.parse(String(text)) as T;
-const nobodyLine = (argv: string[]): string => asNobody(argv).flat().map(shQuote).join(' ');
 
 const diagnose = suite('each diagnosed cause, reproduced as nobody');
 let installed: Installed;
@@ -90,8 +89,8 @@ privileged(diagnose, 'nosuid: a copy on a nosuid tmpfs gets nothing; the same co
         `chmod 0755 ${shQuote(exe)}`,
         `setcap cap_net_admin+p ${shQuote(exe)}`,
         'set +e',
-        nobodyLine([exe, '--print', '--json']),
-        nobodyLine([exe, '--doctor', '--json', '--cap', 'net_admin']),
+        nobodyShellLine([exe, '--print', '--json']),
+        nobodyShellLine([exe, '--doctor', '--json', '--cap', 'net_admin']),
         'echo "$?"',
       ].join('\n');
       const result = await runAsRoot('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script]);
@@ -254,8 +253,8 @@ privileged(diagnose, 'tun_permission: /dev/net/tun is 0600 root, and only file p
   const nodeDir = mkdtempSync(join(tmpdir(), 'capexec-tun-'));
   chmodSync(nodeDir, 0o755);
   try {
-    const doctor = nobodyLine([installed.exe, '--doctor', '--json', '--cap', 'net_admin', ...tunctl]);
-    const launch = nobodyLine([installed.exe, '--cap', 'net_admin', ...tunctl]);
+    const doctor = nobodyShellLine([installed.exe, '--doctor', '--json', '--cap', 'net_admin', ...tunctl]);
+    const launch = nobodyShellLine([installed.exe, '--cap', 'net_admin', ...tunctl]);
     const denied = await runAsRoot('unshare', ['--net', '--mount', 'sh', '-c', `${launch} 2>&1; echo "status=$?"`]);
     assert.match(String(denied.stdout), /Permission denied/);
     assert.not.match(String(denied.stdout), /status=0/);
@@ -305,8 +304,8 @@ function inChildUserNamespace(line: string): string {
 
 privileged(diagnose, 'user_namespace: caps held in a child user namespace do not reach the host\'s network', async () => {
   const script = [
-    inChildUserNamespace(nobodyLine([installed.exe, '--print', '--json'])),
-    inChildUserNamespace(nobodyLine([installed.exe, '--doctor', '--json', '--cap', 'net_admin'])),
+    inChildUserNamespace(nobodyShellLine([installed.exe, '--print', '--json'])),
+    inChildUserNamespace(nobodyShellLine([installed.exe, '--doctor', '--json', '--cap', 'net_admin'])),
     'echo "$?"',
   ].join('\n');
   const result = await runAsRoot('sh', ['-c', script]);
@@ -326,7 +325,7 @@ privileged(diagnose, 'user_namespace: caps held in a child user namespace do not
   try {
     const node = join(nodeDir, 'tun');
     const open = `mknod ${node} c 10 200 && chmod 0666 ${node} && mount --bind ${node} /dev/net/tun && rm ${node}`;
-    const launch = (tap: string) => nobodyLine([installed.exe, '--cap', 'net_admin', '--', 'tunctl', '-u', 'nobody', '-t', tap]);
+    const launch = (tap: string) => nobodyShellLine([installed.exe, '--cap', 'net_admin', '--', 'tunctl', '-u', 'nobody', '-t', tap]);
     const inNamespace = [
       `${open} || exit 1`,
       `{\n${inChildUserNamespace(launch('tap6'))}\n} 2>&1; echo "child=$?"`,

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { capMaskField, statusFields } from '../helpers/proc-status';
-import { asNobody, installCopy, privileged, type Installed } from '../helpers/privileged';
-import { isOneErrorLine, runAsNobody, runAsRoot, shQuote } from '../helpers/run';
+import { installCopy, privileged, type Installed } from '../helpers/privileged';
+import { isOneErrorLine, nobodyShellLine, runAsNobody, runAsRoot } from '../helpers/run';
 
 const NET_ADMIN = 1n << 12n;
 const NET_RAW = 1n << 13n;
@@ -25,7 +25,7 @@ launch.after(() => {
 
 const capexec = (...args: string[]): string[] => [installed.exe, ...args];
 // The whole nobody-side command line, as one string for sh -c.
-const nobodyLine = (...args: string[]): string => asNobody(capexec(...args)).flat().map(shQuote).join(' ');
+const nobodyLine = (...args: string[]): string => nobodyShellLine(capexec(...args));
 
 privileged(launch, 'the helper holds exactly the requested cap, though the launcher holds more', async () => {
   const result = await runAsNobody(capexec('--cap', 'net_admin', '--', 'cat', '/proc/self/status'));

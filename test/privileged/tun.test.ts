@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asNobody, installCopy, privileged, type Installed } from '../helpers/privileged';
-import { runAsRoot, shQuote } from '../helpers/run';
+import { installCopy, privileged, type Installed } from '../helpers/privileged';
+import { nobodyShellLine, runAsRoot } from '../helpers/run';
 
 // Each case runs in a throwaway network and mount namespace, where a fresh 0666 tun
 // node is bind-mounted over /dev/net/tun: the machine's own device and network are
@@ -23,7 +23,6 @@ tun.after(() => {
   if (nodeDir) rmSync(nodeDir, { recursive: true, force: true });
 });
 
-const asNobodyLine = (argv: string[]): string => asNobody(argv).flat().map(shQuote).join(' ');
 
 async function inNamespace(script: string) {
   const node = join(nodeDir, 'tun');
@@ -32,8 +31,8 @@ async function inNamespace(script: string) {
 }
 
 privileged(tun, 'tunctl -u nobody creates a tap device through capexec and fails without it', async () => {
-  const direct = asNobodyLine(['tunctl', '-u', 'nobody', '-t', 'tap7']);
-  const through = asNobodyLine([installed.exe, '--cap', 'net_admin', '--', 'tunctl', '-u', 'nobody', '-t', 'tap7']);
+  const direct = nobodyShellLine(['tunctl', '-u', 'nobody', '-t', 'tap7']);
+  const through = nobodyShellLine([installed.exe, '--cap', 'net_admin', '--', 'tunctl', '-u', 'nobody', '-t', 'tap7']);
   const result = await inNamespace(
     `if ${direct} 2>&1; then echo direct-succeeded; fi; ${through} && ip -d link show tap7`,
   );
@@ -46,8 +45,8 @@ privileged(tun, 'tunctl -u nobody creates a tap device through capexec and fails
 });
 
 privileged(tun, 'ip tuntap add creates a tun device through capexec and fails without it', async () => {
-  const direct = asNobodyLine(['ip', 'tuntap', 'add', 'dev', 'tun7', 'mode', 'tun']);
-  const through = asNobodyLine([installed.exe, '--cap', 'net_admin', '--', 'ip', 'tuntap', 'add', 'dev', 'tun7', 'mode', 'tun']);
+  const direct = nobodyShellLine(['ip', 'tuntap', 'add', 'dev', 'tun7', 'mode', 'tun']);
+  const through = nobodyShellLine([installed.exe, '--cap', 'net_admin', '--', 'ip', 'tuntap', 'add', 'dev', 'tun7', 'mode', 'tun']);
   const result = await inNamespace(
     `if ${direct} 2>&1; then echo direct-succeeded; fi; ${through} && ip -o link show tun7`,
   );

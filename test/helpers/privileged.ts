@@ -10,7 +10,14 @@ export const NOBODY = 65534;
 
 // Privileged tests run the real setcap'd artifact; without root they cannot. On a
 // developer's machine they skip, saying why; under CI a skip would hide a regression.
+let unavailable: { reason: string | undefined } | undefined;
+
 export function privilegedUnavailable(): string | undefined {
+  unavailable ??= { reason: findWhyUnavailable() };
+  return unavailable.reason;
+}
+
+function findWhyUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'not running as root';
   if (!existsSync(join(DIST, 'capexec'))) return 'dist/capexec is missing (npm run build)';
   for (const tool of ['setcap', 'setpriv', 'unshare']) {
@@ -23,12 +30,31 @@ export function privilegedUnavailable(): string | undefined {
   return undefined;
 }
 
+// uvu swallows an error thrown by a before hook, then runs none of the suite's tests and
+// reports no failure. Setup goes through here instead, and every privileged test of the
+// suite fails with the setup's error.
+const setupFailures = new Map<Test, unknown>();
+
+export function privilegedSetup(suite: Test, setup: () => void): void {
+  suite.before(() => {
+    if (privilegedUnavailable() !== undefined) return;
+    try {
+      setup();
+    } catch (error) {
+      setupFailures.set(suite, error);
+    }
+  });
+}
+
 // Registers `name` on `suite` so that it runs where privileged tests can, skips with a
 // note elsewhere, and fails under CI rather than skipping.
 export function privileged(suite: Test, name: string, body: () => Promise<void> | void): void {
   const reason = privilegedUnavailable();
   if (reason === undefined) {
-    suite(name, body);
+    suite(name, async () => {
+      if (setupFailures.has(suite)) throw setupFailures.get(suite);
+      await body();
+    });
   } else if (process.env['CI']) {
     suite(name, () => {
       throw new Error(`privileged test cannot run under CI: ${reason}`);
@@ -54,8 +80,14 @@ export function installCopy(fileCaps: string | undefined, base = tmpdir()): Inst
     chmodSync(join(dir, name), name === 'capexec.1' ? 0o644 : 0o755);
   }
   const exe = join(dir, 'capexec');
-  if (fileCaps !== undefined) execFileSync('setcap', [fileCaps, exe]);
-  return { dir, exe, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  const remove = (): void => rmSync(dir, { recursive: true, force: true });
+  try {
+    if (fileCaps !== undefined) execFileSync('setcap', [fileCaps, exe]);
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  return { dir, exe, remove };
 }
 
 // Runs argv as user nobody with no inheritable capabilities, as an unprivileged user

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asNobody, DIST, installCopy, privileged, type Installed } from '../helpers/privileged';
+import { asNobody, DIST, installCopy, privileged, privilegedSetup, type Installed } from '../helpers/privileged';
 import { capMaskField, statusFields } from '../helpers/proc-status';
 import { nobodyShellLine, runAsNobody, runAsRoot, shQuote } from '../helpers/run';
 
@@ -37,7 +37,7 @@ const diagnose = suite('each diagnosed cause, reproduced as nobody');
 let installed: Installed;
 let scratch: string;
 
-diagnose.before(() => {
+privilegedSetup(diagnose, () => {
   installed = installCopy('cap_net_admin+p');
   scratch = mkdtempSync(join(tmpdir(), 'capexec-diagnose-'));
   chmodSync(scratch, 0o755);

@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { capMaskField, statusFields } from '../helpers/proc-status';
-import { installCopy, NOBODY, privileged, privilegedUnavailable, ROOT, type Installed } from '../helpers/privileged';
+import { installCopy, NOBODY, privileged, privilegedSetup, ROOT, type Installed } from '../helpers/privileged';
 import { isOneErrorLine, runAsNobody, runAsRoot } from '../helpers/run';
 
 const NET_ADMIN = 1n << 12n;
@@ -28,8 +28,7 @@ let requireMe: string;
 // checkout may be somewhere nobody cannot.
 let NODE24: string;
 
-hardening.before(() => {
-  if (privilegedUnavailable() !== undefined) return;
+privilegedSetup(hardening, () => {
   copy = installCopy('cap_net_admin+p');
   bindOnly = installCopy('cap_net_bind_service+p');
   scratch = mkdtempSync(join(tmpdir(), 'capexec-hardening-'));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { capMaskField, statusFields } from '../helpers/proc-status';
-import { installCopy, privileged, type Installed } from '../helpers/privileged';
+import { installCopy, privileged, privilegedSetup, type Installed } from '../helpers/privileged';
 import { isOneErrorLine, nobodyShellLine, runAsNobody, runAsRoot } from '../helpers/run';
 
 const NET_ADMIN = 1n << 12n;
@@ -14,7 +14,7 @@ const launch = suite('launch as nobody through the setcap\'d executable');
 let installed: Installed;
 let scratch: string;
 
-launch.before(() => {
+privilegedSetup(launch, () => {
   installed = installCopy('cap_net_admin,cap_net_raw+p');
   scratch = mkdtempSync(join(tmpdir(), 'capexec-scratch-'));
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { installCopy, privileged, type Installed } from '../helpers/privileged';
+import { installCopy, privileged, privilegedSetup, type Installed } from '../helpers/privileged';
 import { nobodyShellLine, runAsRoot } from '../helpers/run';
 
 // Each case runs in a throwaway network and mount namespace, where a fresh 0666 tun
@@ -13,7 +13,7 @@ const tun = suite('tun/tap devices created by an unprivileged user through capex
 let installed: Installed;
 let nodeDir: string;
 
-tun.before(() => {
+privilegedSetup(tun, () => {
   installed = installCopy('cap_net_admin+p');
   nodeDir = mkdtempSync(join(tmpdir(), 'capexec-tun-'));
   chmodSync(nodeDir, 0o755);

@@ -11,7 +11,8 @@ const { bundle } = require('./bundle.js');
 const root = path.resolve(__dirname, '..');
 const work = path.join(root, 'build', 'sea');
 const dist = path.join(root, 'dist');
-// Any string in the binary would do; this one is what Node's own tooling looks for.
+// The sentinel Node looks for at start-up to know it carries a SEA blob; postject flips
+// it when it injects one.
 const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 function fail(message) {

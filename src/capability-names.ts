@@ -21,6 +21,16 @@ export function capName(cap: number): string {
   return `cap_${NAMES[cap] ?? String(cap)}`;
 }
 
+// How messages name several capabilities: `cap_net_admin, cap_net_raw`.
+export function capList(caps: readonly number[]): string {
+  return caps.map(capName).join(', ');
+}
+
+// The command that gives `file` exactly these capabilities, permitted only.
+export function setcapCommand(caps: readonly number[], file: string | Buffer): string {
+  return `setcap ${caps.map(capName).join(',')}+p ${printable(file)}`;
+}
+
 export type CapLookup =
   | { ok: true; cap: number }
   | { ok: false; reason: 'unknown'; suggestion?: string }

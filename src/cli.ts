@@ -1,6 +1,6 @@
 import { parseArguments } from './arguments';
 import { writeAll } from './output';
-import { CapexecError } from './errors';
+import { CapexecError, EXIT_CAPEXEC } from './errors';
 import { HELP, VERSION } from './help';
 import { isStandaloneExecutable } from './koffi-addon';
 import { launch } from './launch';
@@ -64,7 +64,7 @@ function report(error: unknown): number {
     return error.exitCode;
   }
   write(2, unexpectedErrorLine(error) + '\n');
-  return 125;
+  return EXIT_CAPEXEC;
 }
 
 function write(fd: number, text: string): void {

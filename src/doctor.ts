@@ -1,6 +1,6 @@
-import { resolveCapNames } from './capability-names';
+import { capList, resolveCapNames } from './capability-names';
 import { collectFacts, type CommandToInspect } from './diagnose/collect-facts';
-import { capList, diagnose, type Diagnosis } from './diagnose/diagnose';
+import { diagnose, type Diagnosis } from './diagnose/diagnose';
 import { findingLine } from './diagnose/findings';
 import { writeAll } from './output';
 import { libc } from './libc';

@@ -31,6 +31,8 @@ export class SyscallError extends Error {
   readonly call: string;
   readonly errno: number;
   readonly code: string;
+  // strerror(3)'s text, for the <why> of a message about the call.
+  readonly description: string;
 
   constructor(call: string, errno: number, code: string, description: string) {
     super(`${call}: ${description}`);
@@ -38,5 +40,6 @@ export class SyscallError extends Error {
     this.call = call;
     this.errno = errno;
     this.code = code;
+    this.description = description;
   }
 }

@@ -19,7 +19,7 @@ export function addonPathBesideExecutable(): string {
 }
 
 // The installer runs as root from a build tree that may belong to whoever built it, so
-// it loads the copy it has just put into the root-owned installation instead.
+// it loads the copy it has just staged inside the root-owned installation instead.
 export function useAddonAt(path: string): void {
   chosenAddonPath = path;
 }

@@ -14,8 +14,9 @@ export interface LaunchRequest {
   command: readonly string[];
 }
 
-// The order matters: nothing about the process changes until every request is known to
-// be valid, and the exec comes last, on this same thread.
+// The order matters: names and arguments are checked before the capability sets change;
+// the command is looked up after, so that a refused capability (125) is what a caller
+// hears before a missing command (127); and the exec comes last, on this same thread.
 export function launch(request: LaunchRequest): never {
   const c = libc();
   const stdioFlags = snapshotStdioFlags(c);

@@ -1,23 +1,18 @@
-import { capName } from './capability-names';
+import { capList, capName, setcapCommand } from './capability-names';
 import { hasCap, maskOf } from './capability-sets';
 import { clearAmbient, isAmbient, raiseAmbient, readCapState, writeCapState } from './capability-state';
 import { CapexecError, SyscallError } from './errors';
 import { isStandaloneExecutable } from './koffi-addon';
 import type { Libc } from './libc';
-import { printable } from './messages';
 
 export class CapsNotPermittedError extends CapexecError {
-  readonly missing: readonly number[];
-
   constructor(missing: readonly number[]) {
-    const names = missing.map(capName).join(', ');
     // Never suggest file capabilities for the system's node: anyone could then run
     // any code with them.
     const fix = isStandaloneExecutable()
-      ? `as root: setcap ${missing.map(capName).join(',')}+p ${printable(process.execPath)}`
+      ? `as root: ${setcapCommand(missing, process.execPath)}`
       : 'run the standalone executable (npm run build makes dist/capexec), given file capabilities';
-    super(`cannot pass ${names}`, `not in capexec's permitted set`, { fix });
-    this.missing = missing;
+    super(`cannot pass ${capList(missing)}`, `not in capexec's permitted set`, { fix });
   }
 }
 
@@ -49,6 +44,6 @@ function refusedBy(call: () => void, what: string): void {
     call();
   } catch (error) {
     if (!(error instanceof SyscallError)) throw error;
-    throw new CapexecError(what, error.message.replace(/^\w+: /, ''));
+    throw new CapexecError(what, error.description);
   }
 }

@@ -1,4 +1,3 @@
-import { capName } from '../capability-names';
 import { checkAmbientLocked } from './checks/ambient-locked';
 import { checkBounding } from './checks/bounding';
 import { checkFileCapsRootid } from './checks/file-caps-rootid';
@@ -39,8 +38,4 @@ export function diagnose(facts: Facts, checks: readonly Check[] = CHECKS): Diagn
   // A missing capability fails the launch even when no check can say why.
   const ok = missing.length === 0 && !findings.some((finding) => finding.severity === 'error');
   return { ok, missing, findings };
-}
-
-export function capList(caps: readonly number[]): string {
-  return caps.map(capName).join(', ');
 }

@@ -1,4 +1,4 @@
-import { capName } from '../capability-names';
+import { capList, capName, setcapCommand } from '../capability-names';
 import { capsIn, type CapMask } from '../capability-sets';
 import { printable } from '../messages';
 import type { DeviceFacts, MountEntry, UidMapEntry } from './facts';
@@ -27,11 +27,8 @@ export interface Finding {
   fix: string;
 }
 
-const names = (caps: readonly number[]): string => caps.map(capName).join(', ');
-const setcapCommand = (caps: readonly number[], file: Buffer): string =>
-  `setcap ${caps.map(capName).join(',')}+p ${printable(file)}`;
 const neverReached = (missing: readonly number[]): string =>
-  `${names(missing)} never reached capexec's permitted set`;
+  `${capList(missing)} never reached capexec's permitted set`;
 
 export function nosuid(executable: Buffer, mount: MountEntry, missing: readonly number[]): Finding {
   return {
@@ -103,7 +100,7 @@ export function noFileCaps(executable: Buffer, problem: FileCapsProblem, missing
       return {
         id: 'no_file_caps',
         severity: 'error',
-        message: `${file} has file capabilities ${fileCapsText(problem.caps)}, without ${names(missing)}`,
+        message: `${file} has file capabilities ${fileCapsText(problem.caps)}, without ${capList(missing)}`,
         // setcap replaces the whole attribute: keep what the file already grants.
         fix: `as root: ${setcapCommand([...new Set([...capsIn(problem.caps.permitted), ...missing])].sort((a, b) => a - b), executable)}`,
       };
@@ -127,7 +124,7 @@ export function bounding(caps: readonly number[]): Finding {
   return {
     id: 'bounding',
     severity: 'error',
-    message: `the bounding set lacks ${names(caps)}, so neither the inheritable nor the ambient set can hold ${them} (a container runtime or service manager dropped ${them})`,
+    message: `the bounding set lacks ${capList(caps)}, so neither the inheritable nor the ambient set can hold ${them} (a container runtime or service manager dropped ${them})`,
     fix: `start capexec where the bounding set keeps ${them}: docker run --cap-add, systemd CapabilityBoundingSet=`,
   };
 }
@@ -173,8 +170,8 @@ export function targetCancelsAmbient(
   });
   const lost = requested.filter((cap) => (granted & (1n << BigInt(cap))) === 0n);
   const outcome = lost.length === 0
-    ? `it gets ${names(requested)} from its own privileges, not from capexec`
-    : `${names(lost)} will not reach it`;
+    ? `it gets ${capList(requested)} from its own privileges, not from capexec`
+    : `${capList(lost)} will not reach it`;
   const setid = sources.some((source) => source.kind !== 'file-caps');
   return {
     id: 'target_cancels_ambient',

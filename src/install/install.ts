@@ -179,7 +179,7 @@ function setPermittedCaps(path: string, mask: CapMask): void {
     c.setxattr(path, CAPABILITY_XATTR, encodePermittedOnly(mask));
   } catch (error) {
     if (!(error instanceof SyscallError)) throw error;
-    throw new CapexecError(`cannot set ${permittedText(mask)} on ${printable(path)}`, error.message.replace(/^setxattr: /, ''), {
+    throw new CapexecError(`cannot set ${permittedText(mask)} on ${printable(path)}`, error.description, {
       fix: error.code === 'EOPNOTSUPP' ? 'PREFIX must be on a filesystem with extended attributes' : undefined,
     });
   }

@@ -1,7 +1,7 @@
 import { namesIn } from './capability-sets';
 import { collectProcessFacts } from './diagnose/collect-facts';
 import type { ProcessFacts } from './diagnose/facts';
-import { isInitialUidMap } from './diagnose/kernel-files';
+import { isInitialUidMap } from './kernel-files';
 import { writeAll } from './output';
 import { libc } from './libc';
 

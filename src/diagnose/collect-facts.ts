@@ -5,7 +5,7 @@ import { isStandaloneExecutable } from '../koffi-addon';
 import type { Libc } from '../libc';
 import { readCapLastCap, readProcFile } from '../proc-files';
 import type { CommandFacts, DeviceFacts, ExecutableFacts, Facts, MountEntry, ProbeResult, ProcessFacts, SysctlFacts, XattrRead } from './facts';
-import { parseFdinfoMountId, parseMountinfo, parseRange, parseStatus, parseUidMap, parseUnsigned } from './kernel-files';
+import { parseFdinfoMountId, parseMountinfo, parseRange, parseStatus, parseUidMap, parseUnsigned } from '../kernel-files';
 
 const PR_GET_SECUREBITS = 27;
 const PR_GET_NO_NEW_PRIVS = 39;

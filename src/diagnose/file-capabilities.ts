@@ -1,7 +1,7 @@
 import { capName } from '../capability-names';
 import { capsIn, type CapMask } from '../capability-sets';
 import type { UidMapEntry } from './facts';
-import { isInitialUidMap } from './kernel-files';
+import { isInitialUidMap } from '../kernel-files';
 
 // struct vfs_cap_data / vfs_ns_cap_data from <linux/capability.h>, all little-endian:
 // magic_etc (revision in the top byte, bit 0 = effective), then permitted/inheritable

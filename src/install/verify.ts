@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { capName } from '../capability-names';
 import { maskOf, namesIn, type CapMask } from '../capability-sets';
 import type { MountEntry } from '../diagnose/facts';
-import { parseMountinfo } from '../diagnose/kernel-files';
+import { parseMountinfo, statusFieldMap, statusMask } from '../kernel-files';
 import { CapexecError } from '../errors';
 import type { Group } from './group';
 import { SAFE_PATH } from './layout';
@@ -85,9 +85,8 @@ export function runProblem(run: FinishedRun, wanted: CapMask): string | undefine
     const status = run.signal === null ? `exit status ${String(run.status)}` : `killed by ${run.signal}`;
     return said === '' ? status : `it says: ${printable(said)}`;
   }
-  const ambient = /^CapAmb:\s*([0-9a-f]{1,16})$/m.exec(run.stdout)?.[1];
-  if (ambient === undefined) return 'the helper printed no CapAmb line';
-  const got = BigInt(`0x${ambient}`);
+  const got = statusMask(statusFieldMap(run.stdout), 'CapAmb');
+  if (got === undefined) return 'the helper printed no CapAmb line';
   if (got !== wanted) return `the helper's ambient set is ${namesIn(got).join(',') || 'empty'}, not ${namesIn(wanted).join(',')}`;
   return undefined;
 }
@@ -126,8 +125,7 @@ function mountOf(path: string): MountEntry | undefined {
 
 function ownBoundingSet(): CapMask | undefined {
   try {
-    const value = /^CapBnd:\s*([0-9a-f]{1,16})$/m.exec(readFileSync('/proc/self/status', 'latin1'))?.[1];
-    return value === undefined ? undefined : BigInt(`0x${value}`);
+    return statusMask(statusFieldMap(readFileSync('/proc/self/status', 'latin1')), 'CapBnd');
   } catch {
     return undefined;
   }

@@ -1,5 +1,5 @@
-import type { CapMask } from '../capability-sets';
-import type { MountEntry, UidMapEntry } from './facts';
+import type { CapMask } from './capability-sets';
+import type { MountEntry, UidMapEntry } from './diagnose/facts';
 
 // Parsers for the kernel's own text files, as proc(5) documents them. Pure, so the
 // odd cases (escaped mount points, optional fields, missing lines) are unit-tested.
@@ -13,16 +13,28 @@ export interface StatusFields {
   groups: number[];
 }
 
-export function parseStatus(text: string): StatusFields {
+// The "Name:\tvalue" lines of /proc/PID/status.
+export function statusFieldMap(text: string): Map<string, string> {
   const fields = new Map<string, string>();
   for (const line of text.split('\n')) {
     const colon = line.indexOf(':');
     if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
   }
+  return fields;
+}
+
+// A capability set line (CapPrm, CapBnd, …); undefined when missing or malformed.
+export function statusMask(fields: Map<string, string>, name: string): CapMask | undefined {
+  const value = fields.get(name) ?? '';
+  return /^[0-9a-f]{1,16}$/i.test(value) ? BigInt(`0x${value}`) : undefined;
+}
+
+export function parseStatus(text: string): StatusFields {
+  const fields = statusFieldMap(text);
   const mask = (name: string): CapMask => {
-    const value = fields.get(name) ?? '';
-    if (!/^[0-9a-f]{1,16}$/i.test(value)) throw new Error(`/proc/self/status has no ${name}`);
-    return BigInt(`0x${value}`);
+    const value = statusMask(fields, name);
+    if (value === undefined) throw new Error(`/proc/self/status has no ${name}`);
+    return value;
   };
   const numbers = (name: string): number[] => (fields.get(name) ?? '').split(/\s+/).filter((word) => word !== '').map(Number);
   return {

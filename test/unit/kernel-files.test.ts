@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   isInitialUidMap, parseFdinfoMountId, parseMountinfo, parseRange, parseStatus, parseUidMap, parseUnsigned,
-} from '../../src/diagnose/kernel-files';
+} from '../../src/kernel-files';
 
 const STATUS = `Name:\tcapexec
 Umask:\t0022

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { asNobody, DIST, installCopy, privileged, privilegedSetup, type Installed } from '../helpers/privileged';
 import { capMaskField, statusFields } from '../helpers/proc-status';
 import { nobodyShellLine, runAsNobody, runAsRoot, shQuote } from '../helpers/run';
+import { tunOpenToAll } from '../helpers/tun-node';
 
 // Each cause from the diagnosis list, made real: the setcap'd executable run as nobody
 // in the situation the cause describes, with the finding checked against what the
@@ -259,8 +260,7 @@ privileged(diagnose, 'tun_permission: /dev/net/tun is 0600 root, and only file p
     assert.match(String(denied.stdout), /Permission denied/);
     assert.not.match(String(denied.stdout), /status=0/);
 
-    const node = join(nodeDir, 'tun');
-    const open = `mknod ${node} c 10 200 && chmod 0666 ${node} && mount --bind ${node} /dev/net/tun && rm ${node}`;
+    const open = tunOpenToAll(nodeDir);
     const allowed = await runAsRoot('unshare', ['--net', '--mount', 'sh', '-c', `set -e; ${open}; ${doctor}; ${launch} >/dev/null; ip -o link show tap8`]);
     assert.is(allowed.exitCode, 0, String(allowed.stderr));
     const [doctorOutput, link] = String(allowed.stdout).split('\n');
@@ -323,8 +323,7 @@ privileged(diagnose, 'user_namespace: caps held in a child user namespace do not
   const nodeDir = mkdtempSync(join(tmpdir(), 'capexec-tun-'));
   chmodSync(nodeDir, 0o755);
   try {
-    const node = join(nodeDir, 'tun');
-    const open = `mknod ${node} c 10 200 && chmod 0666 ${node} && mount --bind ${node} /dev/net/tun && rm ${node}`;
+    const open = tunOpenToAll(nodeDir);
     const launch = (tap: string) => nobodyShellLine([installed.exe, '--cap', 'net_admin', '--', 'tunctl', '-u', 'nobody', '-t', tap]);
     const inNamespace = [
       `${open} || exit 1`,

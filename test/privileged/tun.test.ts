@@ -5,6 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { installCopy, privileged, privilegedSetup, type Installed } from '../helpers/privileged';
 import { nobodyShellLine, runAsRoot } from '../helpers/run';
+import { tunOpenToAll } from '../helpers/tun-node';
 
 // Each case runs in a throwaway network and mount namespace, where a fresh 0666 tun
 // node is bind-mounted over /dev/net/tun: the machine's own device and network are
@@ -25,9 +26,7 @@ tun.after(() => {
 
 
 async function inNamespace(script: string) {
-  const node = join(nodeDir, 'tun');
-  const setup = `set -u; mknod ${node} c 10 200 && chmod 0666 ${node} && mount --bind ${node} /dev/net/tun && rm ${node}`;
-  return runAsRoot('unshare', ['--net', '--mount', 'sh', '-c', `${setup} && ${script}`]);
+  return runAsRoot('unshare', ['--net', '--mount', 'sh', '-c', `${tunOpenToAll(nodeDir)} && ${script}`]);
 }
 
 privileged(tun, 'tunctl -u nobody creates a tap device through capexec and fails without it', async () => {

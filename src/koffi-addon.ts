@@ -1,9 +1,8 @@
 import type * as Koffi from 'koffi';
 import { dirname, join } from 'node:path';
-import { CapexecError } from './errors';
 import { printable } from './messages';
 import { holdsPrivilege, readOwnStatus } from './process-privilege';
-import { findUntrustedComponent, lstatPath } from './trusted-path';
+import { findUntrustedComponent, lstatPath, untrustedPathError } from './trusted-path';
 
 export type KoffiModule = typeof Koffi;
 
@@ -47,6 +46,5 @@ export function loadKoffi(): KoffiModule {
 function refuseUntrustedAddon(path: string): void {
   const problem = findUntrustedComponent(path, 'file', lstatPath);
   if (problem === undefined) return;
-  const where = problem.path === path ? 'it' : printable(problem.path);
-  throw new CapexecError(`refusing to load ${printable(path)}`, `${where} ${problem.why}`, { fix: problem.fix });
+  throw untrustedPathError(`refusing to load ${printable(path)}`, problem, path);
 }

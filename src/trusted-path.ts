@@ -1,5 +1,6 @@
 import { lstatSync } from 'node:fs';
 import { posix } from 'node:path';
+import { CapexecError } from './errors';
 import { printable } from './messages';
 
 // What the trust decision needs from lstat(2) for one path component.
@@ -80,6 +81,13 @@ function componentProblem(path: string, found: PathStat, expected: 'file' | 'dir
     why: `is writable by ${by} (mode ${(found.mode & 0o7777).toString(8).padStart(4, '0')})`,
     fix: `as root: chmod go-w ${printable(path)}`,
   };
+}
+
+// The one-line refusal: `<what>: <path> <why> (<fix>)`, or "it" when the path at fault is
+// `target` itself.
+export function untrustedPathError(what: string, problem: UntrustedPath, target?: string): CapexecError {
+  const where = problem.path === target ? 'it' : printable(problem.path);
+  return new CapexecError(what, `${where} ${problem.why}`, { fix: problem.fix });
 }
 
 export function lstatPath(path: string): PathStat | StatFailure {

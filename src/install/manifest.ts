@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CapexecError } from '../errors';
 import { DIRECTORIES, INSTALLED_FILES, MANIFEST, under, type InstalledDirectory, type InstalledFile } from './layout';
 import { printable } from '../messages';
-import { findUntrustedComponent, lstatPath } from '../trusted-path';
+import { findUntrustedComponent, lstatPath, untrustedPathError } from '../trusted-path';
 
 // What one --install left under PREFIX, so that --uninstall removes exactly that: the
 // files with the content they were given, and only the directories that did not exist
@@ -87,7 +87,7 @@ export function readManifest(prefix: string): Manifest | undefined {
   if ('error' in found && found.missing) return undefined;
   const untrusted = findUntrustedComponent(path, 'file', lstatPath);
   if (untrusted !== undefined) {
-    throw new CapexecError(`refusing to use ${printable(path)}`, `${printable(untrusted.path)} ${untrusted.why}`, { fix: untrusted.fix });
+    throw untrustedPathError(`refusing to use ${printable(path)}`, untrusted);
   }
   let text: string;
   try {

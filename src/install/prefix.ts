@@ -3,7 +3,7 @@ import { isAbsolute } from 'node:path';
 import { CapexecError } from '../errors';
 import { DIRECTORIES, under } from './layout';
 import { printable } from '../messages';
-import { findUntrustedComponent, findUntrustedEntry, type StatPath, type UntrustedPath } from '../trusted-path';
+import { findUntrustedComponent, findUntrustedEntry, untrustedPathError, type StatPath, type UntrustedPath } from '../trusted-path';
 
 export type AdminMode = 'install' | 'uninstall';
 
@@ -65,5 +65,5 @@ export function refuseUntrustedLayout(mode: AdminMode, prefix: string, stat: Sta
   const problem = findUntrustedLayout(prefix, stat);
   if (problem === undefined) return;
   const what = mode === 'install' ? `refusing to install into ${printable(prefix)}` : `refusing to uninstall from ${printable(prefix)}`;
-  throw new CapexecError(what, `${printable(problem.path)} ${problem.why}`, { fix: problem.fix });
+  throw untrustedPathError(what, problem);
 }

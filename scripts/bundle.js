@@ -24,7 +24,9 @@ function bundle(entry, { root, packages = ['minimist'], external = [] }) {
       const target = locate(request, file);
       if (target !== undefined) mapping[request] = add(target);
     }
-    sources[id] = `[function (module, exports, require) {\n${source}\n}, ${JSON.stringify(mapping)}]`;
+    // Parenthesized, so V8 compiles each module eagerly and the SEA code cache holds it;
+    // a bare function expression would be parsed again at run time, on every start.
+    sources[id] = `[(function (module, exports, require) {\n${source}\n}), ${JSON.stringify(mapping)}]`;
     return id;
   }
 

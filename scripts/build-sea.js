@@ -37,13 +37,16 @@ async function main() {
 
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
-  const main = path.join(work, 'main.js');
-  fs.writeFileSync(main, bundle(path.join(root, 'build', 'src', 'entry.js'), { root, external: ['koffi'] }));
+  const capexec = path.join(work, 'capexec.js');
+  const cache = path.join(work, 'capexec.cache');
+  fs.writeFileSync(capexec, bundle(path.join(root, 'build', 'src', 'entry.js'), { root, external: ['koffi'] }));
+  execFileSync(nodeBinary, [path.join(__dirname, 'warm-code-cache.js'), capexec, cache], { stdio: ['ignore', 'ignore', 'inherit'] });
 
   const blob = path.join(work, 'sea.blob');
   const config = path.join(work, 'sea-config.json');
   fs.writeFileSync(config, JSON.stringify({
-    main,
+    main: path.join(__dirname, 'sea-main.js'),
+    assets: { 'capexec.js': capexec, 'capexec.cache': cache },
     output: blob,
     disableExperimentalSEAWarning: true,
     useCodeCache: true,

@@ -42,7 +42,10 @@ function bundle(entry, { root, packages = ['minimist'], external = [] }) {
   }
 
   add(entry);
-  return `'use strict';
+  // One function expression: given the runtime's require, it returns the loader, whose
+  // module 0 is the entry, and the number of modules. Nothing runs until load(0).
+  return `(function (require) {
+'use strict';
 const modules = [
 ${sources.join(',\n')}
 ];
@@ -55,7 +58,8 @@ function load(id) {
   factory(module, module.exports, (request) => Object.hasOwn(mapping, request) ? load(mapping[request]) : require(request));
   return module.exports;
 }
-load(0);
+return { load, count: modules.length };
+})
 `;
 }
 

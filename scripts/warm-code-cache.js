@@ -1,0 +1,42 @@
+'use strict';
+// Run by build-sea.js with the pinned Node the executable is built from, whose V8 must
+// match: compiles the bundle as sea-main.js will, calls the functions a launch calls,
+// with inputs like a launch's, and writes V8's code cache of all that was compiled.
+// Nothing here changes the process: no capset, no exec, no fd or signal changes.
+//
+//   node scripts/warm-code-cache.js BUNDLE CACHE
+const fs = require('node:fs');
+const vm = require('node:vm');
+
+const [bundlePath, cachePath] = process.argv.slice(2);
+const script = new vm.Script(fs.readFileSync(bundlePath, 'utf8'), { filename: 'capexec.js' });
+const { load, count } = script.runInThisContext()(require);
+
+// Module 0 is the entry, which would run capexec; every other module only defines.
+const exported = {};
+for (let id = 1; id < count; id++) Object.assign(exported, load(id));
+
+const launchArgs = ['--cap', 'net_admin,net_raw', '--preserve-fds', '1', '--', 'true', '-x'];
+exported.parseArguments(launchArgs);
+try {
+  exported.parseArguments(['--cap', 'net_admn', 'true']);
+  exported.resolveCapNames(['net_admn'], 40);
+} catch {
+  // An error path, warmed on purpose.
+}
+exported.resolveCapNames(['net_admin', 'CAP_NET_RAW', '13'], exported.readCapLastCap());
+const cmdline = Buffer.from(['capexec', ...launchArgs, ''].join('\0'));
+exported.rawArgvTail(['true', '-x'], cmdline);
+exported.holdsPrivilege(exported.readOwnStatus());
+exported.findUntrustedComponent(process.execPath, 'file', exported.lstatPath);
+exported.resolveCommand(Buffer.from('true'), Buffer.from(process.env.PATH ?? '/usr/bin:/bin'));
+exported.errorLines(new exported.CapexecError('x', 'y', { fix: 'z' }));
+
+const c = exported.libc();
+exported.readCapState(c);
+exported.snapshotStdioFlags(c);
+exported.socketActivationFds(c, process.pid);
+c.getenv('PATH');
+c.environ();
+
+fs.writeFileSync(cachePath, script.createCachedData());

@@ -21,7 +21,7 @@ Options:
       --install PREFIX  as root: install into PREFIX with file capabilities
                         CAPS+p, then check that they work
       --group NAME      with --install: only group NAME may run capexec
-      --uninstall PREFIX  remove what --install put into PREFIX
+      --uninstall PREFIX  as root: remove what --install put into PREFIX
   -h, --help            show this help and exit
   -V, --version         show the version and exit
 

@@ -1,5 +1,6 @@
 import { accessSync, closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { isAmbient, readCapState } from '../capability-state';
+import { CAPABILITY_XATTR } from '../file-capabilities';
 import { CapexecError, SyscallError } from '../errors';
 import { isStandaloneExecutable } from '../koffi-addon';
 import type { Libc } from '../libc';
@@ -96,7 +97,7 @@ function inspect(c: Libc, mounts: readonly MountEntry[], path: string | Buffer):
 
 function readCapabilityAttribute(c: Libc, path: string): XattrRead {
   try {
-    return { bytes: c.getxattr(path, 'security.capability') };
+    return { bytes: c.getxattr(path, CAPABILITY_XATTR) };
   } catch (error) {
     if (error instanceof SyscallError) return { errno: error.code };
     throw error;

@@ -2,7 +2,7 @@ import { capList, capName, setcapCommand } from '../capability-names';
 import { capsIn, type CapMask } from '../capability-sets';
 import { printable } from '../messages';
 import type { DeviceFacts, MountEntry, UidMapEntry } from './facts';
-import { fileCapsText, type FileCaps } from './file-capabilities';
+import { fileCapsText, type FileCaps } from '../file-capabilities';
 
 // Every message a check can produce is built here, so the wording stays consistent and
 // every piece of outside text (paths, mount points, command names) goes through

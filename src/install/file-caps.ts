@@ -1,22 +1,6 @@
 import { capName } from '../capability-names';
 import { capsIn, type CapMask } from '../capability-sets';
-import { decodeFileCaps, fileCapsText } from '../diagnose/file-capabilities';
-
-export const CAPABILITY_XATTR = 'security.capability';
-
-const VFS_CAP_REVISION_2 = 0x02000000;
-
-// struct vfs_cap_data, revision 2, as setcap(8) writes it for "CAPS+p": the permitted
-// bits only. No effective flag: a file whose effective bit names a capability missing
-// from the bounding set fails execve() with EPERM before capexec can explain anything,
-// and capexec never needs its capabilities effective. No inheritable bits either.
-export function encodePermittedOnly(permitted: CapMask): Buffer {
-  const bytes = Buffer.alloc(20);
-  bytes.writeUInt32LE(VFS_CAP_REVISION_2, 0);
-  bytes.writeUInt32LE(Number(permitted & 0xffffffffn), 4);
-  bytes.writeUInt32LE(Number(permitted >> 32n), 12);
-  return bytes;
-}
+import { CAPABILITY_XATTR, decodeFileCaps, fileCapsText } from '../file-capabilities';
 
 // Reading the attribute back catches a filesystem or security module that stored
 // something else, or nothing, without failing setxattr().

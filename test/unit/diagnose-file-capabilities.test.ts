@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeFileCaps, fileCapsText, grantedAtExec, rootidHonoured } from '../../src/diagnose/file-capabilities';
+import { decodeFileCaps, fileCapsText, grantedAtExec, rootidHonoured } from '../../src/file-capabilities';
 import { ALL_CAPS, bit, NET_ADMIN, NET_RAW, xattrV2, xattrV3 } from '../fixtures/facts';
 
 // The bytes setcap(8) wrote and getxattr(2) returned.

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { maskOf } from '../../src/capability-sets';
-import { encodePermittedOnly, fileCapsProblem, permittedText } from '../../src/install/file-caps';
+import { encodePermittedOnly } from '../../src/file-capabilities';
+import { fileCapsProblem, permittedText } from '../../src/install/file-caps';
 
 const NET_ADMIN = 12;
 const BPF = 39;

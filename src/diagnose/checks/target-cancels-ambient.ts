@@ -1,6 +1,6 @@
 import { maskOf } from '../../capability-sets';
 import type { CommandFacts, Facts } from '../facts';
-import { decodeFileCaps, grantedAtExec, rootidHonoured, type FileCaps } from '../file-capabilities';
+import { decodeFileCaps, grantedAtExec, rootidHonoured, type FileCaps } from '../../file-capabilities';
 import { targetCancelsAmbient, type Finding, type PrivilegeSource } from '../findings';
 
 const S_ISUID = 0o4000;

@@ -1,13 +1,16 @@
-import { capName } from '../capability-names';
-import { capsIn, type CapMask } from '../capability-sets';
-import type { UidMapEntry } from './facts';
-import { isInitialUidMap } from '../kernel-files';
+import { capName } from './capability-names';
+import { capsIn, type CapMask } from './capability-sets';
+import type { UidMapEntry } from './diagnose/facts';
+import { isInitialUidMap } from './kernel-files';
 
 // struct vfs_cap_data / vfs_ns_cap_data from <linux/capability.h>, all little-endian:
 // magic_etc (revision in the top byte, bit 0 = effective), then permitted/inheritable
 // word pairs (one pair in revision 1, two from revision 2), then in revision 3 the
 // root uid the capabilities belong to.
+export const CAPABILITY_XATTR = 'security.capability';
+
 const REVISION_MASK = 0xff000000;
+const REVISION_2 = 0x02000000;
 const FLAG_EFFECTIVE = 0x000001;
 const SIZES: Record<number, number> = { 0x01000000: 12, 0x02000000: 20, 0x03000000: 24 };
 
@@ -65,4 +68,16 @@ export function fileCapsText(caps: FileCaps): string {
   }
   const text = [...groups].map(([flags, names]) => `${names.join(',')}+${flags}`).join(' ');
   return text === '' ? '(none)' : text;
+}
+
+// struct vfs_cap_data, revision 2, as setcap(8) writes it for "CAPS+p": the permitted
+// bits only. No effective flag: a file whose effective bit names a capability missing
+// from the bounding set fails execve() with EPERM before capexec can explain anything,
+// and capexec never needs its capabilities effective. No inheritable bits either.
+export function encodePermittedOnly(permitted: CapMask): Buffer {
+  const bytes = Buffer.alloc(20);
+  bytes.writeUInt32LE(REVISION_2, 0);
+  bytes.writeUInt32LE(Number(permitted & 0xffffffffn), 4);
+  bytes.writeUInt32LE(Number(permitted >> 32n), 12);
+  return bytes;
 }

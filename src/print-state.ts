@@ -4,12 +4,7 @@ import type { ProcessFacts } from './diagnose/facts';
 import { isInitialUidMap } from './kernel-files';
 import { writeAll } from './output';
 import { libc } from './libc';
-
-// securebits(7): each flag's lock is the bit above it.
-const SECUREBITS = [
-  ['noroot', 0], ['no_setuid_fixup', 2], ['keep_caps', 4], ['no_cap_ambient_raise', 6],
-  ['exec_restrict_file', 8], ['exec_deny_interactive', 10],
-] as const;
+import { isSecurebitLocked, isSecurebitSet, SECUREBITS, securebitFlags, type Securebit } from './securebits';
 
 // capexec --print: this process's capability state, as the kernel reports it.
 export function printState(json: boolean): number {
@@ -61,13 +56,6 @@ export function stateJson(facts: ProcessFacts): StateJson {
   };
 }
 
-export function securebitFlags(bits: number): string[] {
-  return SECUREBITS.flatMap(([name, bit]) => [
-    ...((bits >> bit) & 1 ? [name] : []),
-    ...((bits >> (bit + 1)) & 1 ? [`${name}_locked`] : []),
-  ]);
-}
-
 // Laid out like capsh --print, one set per line.
 export function stateText(facts: ProcessFacts): string {
   const set = (mask: bigint): string => namesIn(mask).join(',') || '(none)';
@@ -82,10 +70,9 @@ export function stateText(facts: ProcessFacts): string {
     `Ambient:        ${set(facts.ambient)}`,
     `Bounding:       ${set(facts.bounding)}`,
     `Securebits:     0x${facts.securebits.toString(16)}`,
-    ...SECUREBITS.map(([name, bit]) => {
-      const on = ((facts.securebits >> bit) & 1) === 1;
-      const locked = ((facts.securebits >> (bit + 1)) & 1) === 1;
-      return `  ${name}: ${yesNo(on)} (${locked ? 'locked' : 'unlocked'})`;
+    ...(Object.keys(SECUREBITS) as Securebit[]).map((name) => {
+      const locked = isSecurebitLocked(facts.securebits, name) ? 'locked' : 'unlocked';
+      return `  ${name}: ${yesNo(isSecurebitSet(facts.securebits, name))} (${locked})`;
     }),
     `NoNewPrivs:     ${yesNo(facts.noNewPrivs)}`,
     `Traced:         ${facts.tracerPid === 0 ? 'no' : `yes (TracerPid ${facts.tracerPid})`}`,

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { securebitFlags, stateJson, stateText } from '../../src/print-state';
+import { stateJson, stateText } from '../../src/print-state';
+import { securebitFlags } from '../../src/securebits';
 import { bit, facts, NET_ADMIN, NET_RAW } from '../fixtures/facts';
 
 const state = facts({

@@ -1,4 +1,5 @@
 import { maskOf } from '../../capability-sets';
+import { isSecurebitSet } from '../../securebits';
 import type { CommandFacts, Facts } from '../facts';
 import { decodeFileCaps, grantedAtExec, rootidHonoured, type FileCaps } from '../../file-capabilities';
 import { targetCancelsAmbient, type Finding, type PrivilegeSource } from '../findings';
@@ -6,7 +7,6 @@ import { targetCancelsAmbient, type Finding, type PrivilegeSource } from '../fin
 const S_ISUID = 0o4000;
 const S_ISGID = 0o2000;
 const S_IXGRP = 0o0010;
-const SECBIT_NOROOT = 1 << 0;
 
 // What the kernel does at the command's exec (commoncap.c, cap_bprm_creds_from_file):
 // a set-user-ID or set-group-ID change, or file capabilities, clear the ambient set.
@@ -27,7 +27,7 @@ export function checkTargetCancelsAmbient(facts: Facts): Finding[] {
   const inheritable = maskOf(facts.requested);
   let granted = caps === undefined ? 0n : grantedAtExec(caps, inheritable, process.bounding);
   const setuidRoot = sources.some((source) => source.kind === 'setuid' && source.uid === 0);
-  if (setuidRoot && (process.securebits & SECBIT_NOROOT) === 0) granted |= inheritable | process.bounding;
+  if (setuidRoot && !isSecurebitSet(process.securebits, 'noroot')) granted |= inheritable | process.bounding;
   if (process.noNewPrivs) granted &= process.permitted;
   return [targetCancelsAmbient(command.path, sources, facts.requested, granted)];
 }

@@ -41,11 +41,16 @@ export function prepareForExec(c: Libc, stdioFlags: StdioFlags, keep: number, fd
     }
     setCloseOnExec(c, fd, false);
   });
-  for (const fd of fds.list()) {
-    if (fd < 3) continue;
-    const kept = fd < 3 + keep;
-    if (kept) refuseNodeOwnFd(fd, keep, fds);
-    setCloseOnExec(c, fd, !kept);
+  // One close_range() call marks everything above the kept range, where the kernel has
+  // it (Linux 5.11); otherwise each open fd is marked on its own.
+  const restMarked = c.closeOnExecFrom(3 + keep);
+  if (keep > 0 || !restMarked) {
+    for (const fd of fds.list()) {
+      if (fd < 3 || (fd >= 3 + keep && restMarked)) continue;
+      const kept = fd < 3 + keep;
+      if (kept) refuseNodeOwnFd(fd, keep, fds);
+      setCloseOnExec(c, fd, !kept);
+    }
   }
   c.resetSignal(SIGPIPE);
   c.resetSignal(SIGXFSZ);

@@ -12,6 +12,8 @@ export interface Libc {
   prctl(option: number, arg2: number, arg3: number, arg4?: number, arg5?: number): number;
   fcntl(fd: number, command: number, argument?: number): number;
   resetSignal(signal: number): void;
+  // close_range(first, ~0U, CLOSE_RANGE_CLOEXEC); false where the kernel or libc lacks it.
+  closeOnExecFrom(first: number): boolean;
   unblockAllSignals(): void;
   getenv(name: string): Buffer | undefined;
   environ(): bigint;
@@ -53,6 +55,7 @@ function bind(koffi: KoffiModule): Libc {
   const getxattr = lib.func('long getxattr(const char *path, const char *name, void *value, size_t size)');
   const environ = lib.symbol('environ') as bigint;
   const exit = lib.func('void _exit(int status)');
+  const closeRange = optional(() => lib.func('int close_range(unsigned int first, unsigned int last, int flags)'));
   const getauxval = lib.func('unsigned long getauxval(unsigned long type)');
   const setxattr = lib.func('int setxattr(const char *path, const char *name, void *value, size_t size, int flags)');
 
@@ -79,6 +82,15 @@ function bind(koffi: KoffiModule): Libc {
       check('prctl', prctl(option, ...ulong(arg2), ...ulong(arg3), ...ulong(arg4), ...ulong(arg5)) as number),
     fcntl: (fd, command, argument) =>
       check('fcntl', (argument === undefined ? fcntl(fd, command) : fcntl(fd, command, 'int', argument)) as number),
+    closeOnExecFrom: (first) => {
+      const CLOSE_RANGE_CLOEXEC = 1 << 2;
+      if (closeRange === undefined) return false;
+      if ((closeRange(first, 0xffffffff, CLOSE_RANGE_CLOEXEC) as number) === 0) return true;
+      const errno = koffi.errno();
+      // ENOSYS: a kernel before 5.9; EINVAL: before 5.11, without CLOSE_RANGE_CLOEXEC.
+      if (errno === koffi.os.errno.ENOSYS || errno === koffi.os.errno.EINVAL) return false;
+      throw failure('close_range');
+    },
     resetSignal: (sig) => {
       // SIG_DFL is the null handler; SIG_ERR is (void *) -1.
       const previous = signal(sig, null) as bigint | null;
@@ -120,4 +132,13 @@ function bind(koffi: KoffiModule): Libc {
     },
     setxattr: (path, name, value) => void check('setxattr', setxattr(path, name, value, value.length, 0) as number),
   };
+}
+
+// A libc older than 2.34 has no close_range(): its absence only costs a slower path.
+function optional<T>(bind: () => T): T | undefined {
+  try {
+    return bind();
+  } catch {
+    return undefined;
+  }
 }

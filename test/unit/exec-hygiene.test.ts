@@ -13,7 +13,7 @@ const FD_CLOEXEC = 1;
 const TARGETS: Record<number, string> = { 3: '/dev/null', 4: 'socket:[7]', 5: 'anon_inode:[eventpoll]', 20: 'pipe:[9]' };
 const fdTable: FdTable = { list: () => [0, 1, 2, 3, 4, 5, 20], target: (fd) => TARGETS[fd] };
 
-function fakeProcess(env: Record<string, string> = {}) {
+function fakeProcess(env: Record<string, string> = {}, closeRange = false) {
   const fdFlags = new Map<number, number>([[0, FD_CLOEXEC], [1, FD_CLOEXEC], [2, FD_CLOEXEC], [3, FD_CLOEXEC], [4, FD_CLOEXEC], [5, FD_CLOEXEC], [20, 0]]);
   const fileFlags = new Map<number, number>([[0, 0], [1, 1 | O_NONBLOCK], [2, 1]]);
   const resetSignals: number[] = [];
@@ -28,6 +28,11 @@ function fakeProcess(env: Record<string, string> = {}) {
         case 4: fileFlags.set(fd, argument ?? 0); return 0;
         default: throw new Error(`unexpected fcntl command ${command}`);
       }
+    },
+    closeOnExecFrom: (first: number) => {
+      if (!closeRange) return false;
+      for (const fd of fdFlags.keys()) if (fd >= first) fdFlags.set(fd, (fdFlags.get(fd) ?? 0) | FD_CLOEXEC);
+      return true;
     },
     resetSignal: (signal: number) => void resetSignals.push(signal),
     unblockAllSignals: () => void (unblocked = true),
@@ -64,6 +69,14 @@ test('every fd above stdio is closed on exec but the kept ones', () => {
   const two = fakeProcess();
   prepareForExec(two.libc, [0, 1, 1], 2, fdTable);
   assert.equal([3, 4, 5, 20].map((fd) => two.fdFlags.get(fd)), [0, 0, FD_CLOEXEC, FD_CLOEXEC]);
+});
+
+test('with close_range(), the same fds end up closed on exec', () => {
+  for (const keep of [0, 2]) {
+    const proc = fakeProcess({}, true);
+    prepareForExec(proc.libc, [0, 1, 1], keep, fdTable);
+    assert.equal([3, 4, 5, 20].map((fd) => proc.fdFlags.get(fd)), keep === 0 ? [1, 1, 1, 1] : [0, 0, 1, 1], `keep ${keep}`);
+  }
 });
 
 test('a kept range reaching one of Node\'s own fds is refused', () => {

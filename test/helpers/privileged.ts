@@ -73,8 +73,7 @@ export interface Installed {
 // A fresh copy of dist/ in a 0755 temp dir on a filesystem that honours file
 // capabilities, with `fileCaps` (e.g. "cap_net_admin,cap_net_raw+p") on the executable.
 export function installCopy(fileCaps: string | undefined, base = tmpdir()): Installed {
-  const dir = mkdtempSync(join(base, 'capexec-test-'));
-  chmodSync(dir, 0o755);
+  const dir = scratchDirectory('test', base);
   for (const name of readdirSync(DIST)) {
     copyFileSync(join(DIST, name), join(dir, name));
     chmodSync(join(dir, name), name === 'capexec.1' ? 0o644 : 0o755);
@@ -88,6 +87,35 @@ export function installCopy(fileCaps: string | undefined, base = tmpdir()): Inst
     throw error;
   }
   return { dir, exe, remove };
+}
+
+// A fresh 0755 directory in the temp dir, on a filesystem that honours file capabilities
+// and device nodes, for files a test shares with nobody.
+export function scratchDirectory(label: string, base = tmpdir()): string {
+  const dir = mkdtempSync(join(base, `capexec-${label}-`));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+// What most privileged suites share: a copy of dist/ with `fileCaps`, and a scratch
+// directory, made before the suite's tests and removed after them.
+export interface Fixture {
+  installed: Installed;
+  scratch: string;
+}
+
+export function privilegedFixture(suite: Test, fileCaps: string, label: string): Fixture {
+  const fixture: Partial<Fixture> = {};
+  privilegedSetup(suite, () => {
+    fixture.installed = installCopy(fileCaps);
+    fixture.scratch = scratchDirectory(label);
+  });
+  suite.after(() => {
+    fixture.installed?.remove();
+    if (fixture.scratch !== undefined) rmSync(fixture.scratch, { recursive: true, force: true });
+  });
+  // Filled in before any test runs; a failed setup fails every test first.
+  return fixture as Fixture;
 }
 
 // Runs argv as user nobody with no inheritable capabilities, as an unprivileged user

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { asNobody, DIST, installCopy, privileged, privilegedSetup, type Installed } from '../helpers/privileged';
+import { asNobody, DIST, installCopy, privileged, privilegedFixture, scratchDirectory } from '../helpers/privileged';
 import { capMaskField, statusFields } from '../helpers/proc-status';
 import { nobodyShellLine, runAsNobody, runAsRoot, shQuote } from '../helpers/run';
 import { tunOpenToAll } from '../helpers/tun-node';
@@ -35,18 +35,7 @@ const ids = (report: DoctorReport): string[] => report.findings.map((finding) =>
 const parse = <T>(text: unknown): T => JSON.parse(String(text)) as T;
 
 const diagnose = suite('each diagnosed cause, reproduced as nobody');
-let installed: Installed;
-let scratch: string;
-
-privilegedSetup(diagnose, () => {
-  installed = installCopy('cap_net_admin+p');
-  scratch = mkdtempSync(join(tmpdir(), 'capexec-diagnose-'));
-  chmodSync(scratch, 0o755);
-});
-diagnose.after(() => {
-  installed?.remove();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
+const fixture = privilegedFixture(diagnose, 'cap_net_admin+p', 'diagnose');
 
 // A fresh copy of dist/ with its own file capabilities, removed when `body` is done.
 async function withCopy(fileCaps: string[] | undefined, body: (exe: string) => Promise<void>): Promise<void> {
@@ -71,10 +60,10 @@ async function printAsNobody(setprivOptions: string[], exe: string): Promise<Pri
 }
 
 privileged(diagnose, 'the installed copy itself is healthy: no findings, exit 0', async () => {
-  const { status, report } = await doctorAsNobody([], installed.exe);
+  const { status, report } = await doctorAsNobody([], fixture.installed.exe);
   assert.equal(report, { ok: true, findings: [] });
   assert.is(status, 0);
-  assert.ok((await printAsNobody([], installed.exe)).permitted.includes('cap_net_admin'));
+  assert.ok((await printAsNobody([], fixture.installed.exe)).permitted.includes('cap_net_admin'));
 });
 
 privileged(diagnose, 'nosuid: a copy on a nosuid tmpfs gets nothing; the same copy without nosuid does', async () => {
@@ -117,14 +106,14 @@ privileged(diagnose, 'nosuid: a copy on a nosuid tmpfs gets nothing; the same co
 
 privileged(diagnose, 'traced: under an unprivileged strace the file capabilities are ignored', async () => {
   const strace = ['strace', '-f', '-o', '/dev/null'];
-  const print = await printAsNobody(strace, installed.exe);
+  const print = await printAsNobody(strace, fixture.installed.exe);
   assert.is(print.traced, true);
   assert.equal(print.permitted, []);
-  const { status, report } = await doctorAsNobody(strace, installed.exe);
+  const { status, report } = await doctorAsNobody(strace, fixture.installed.exe);
   assert.equal(ids(report), ['traced']);
   assert.is(status, 1);
 
-  const launch = await runAsNobody([...strace, installed.exe, '--cap', 'net_admin', '--', 'true']);
+  const launch = await runAsNobody([...strace, fixture.installed.exe, '--cap', 'net_admin', '--', 'true']);
   assert.is(launch.exitCode, 125);
   const lines = String(launch.stderr).split('\n');
   assert.match(lines[0] ?? '', /^capexec: cannot pass cap_net_admin: /);
@@ -133,10 +122,10 @@ privileged(diagnose, 'traced: under an unprivileged strace the file capabilities
 
 privileged(diagnose, 'no_new_privs: the finding appears exactly when the kernel withheld the file capabilities', async () => {
   const nnp = ['--no-new-privs'];
-  const print = await printAsNobody(nnp, installed.exe);
+  const print = await printAsNobody(nnp, fixture.installed.exe);
   assert.is(print.no_new_privs, true);
-  const { status, report } = await doctorAsNobody(nnp, installed.exe);
-  const helper = await runAsNobody([installed.exe, '--cap', 'net_admin', '--', 'cat', '/proc/self/status'], {}, nnp);
+  const { status, report } = await doctorAsNobody(nnp, fixture.installed.exe);
+  const helper = await runAsNobody([fixture.installed.exe, '--cap', 'net_admin', '--', 'cat', '/proc/self/status'], {}, nnp);
   if (print.permitted.includes('cap_net_admin')) {
     // This kernel lets file capabilities through no_new_privs (Linux 6.18 does).
     assert.equal(report, { ok: true, findings: [] });
@@ -185,10 +174,10 @@ privileged(diagnose, 'file_caps_rootid: namespaced file capabilities for uid 100
 
 privileged(diagnose, 'bounding: a cap dropped from the bounding set', async () => {
   const drop = ['--bounding-set=-net_admin'];
-  const print = await printAsNobody(drop, installed.exe);
+  const print = await printAsNobody(drop, fixture.installed.exe);
   assert.not.ok(print.bounding.includes('cap_net_admin'));
   assert.equal(print.permitted, []);
-  const { status, report } = await doctorAsNobody(drop, installed.exe);
+  const { status, report } = await doctorAsNobody(drop, fixture.installed.exe);
   assert.equal(ids(report), ['bounding']);
   assert.is(status, 1);
 });
@@ -199,14 +188,14 @@ privileged(diagnose, 'ambient_locked: SECBIT_NO_CAP_AMBIENT_RAISE refuses the ra
     const [setpriv, args] = asNobody(argv);
     return runAsRoot('capsh', ['--secbits=0x40', `--shell=/usr/bin/${setpriv}`, '--', ...args]);
   };
-  const print = parse<PrintReport>((await locked([installed.exe, '--print', '--json'])).stdout);
+  const print = parse<PrintReport>((await locked([fixture.installed.exe, '--print', '--json'])).stdout);
   assert.ok(print.securebits.flags.includes('no_cap_ambient_raise'));
   assert.ok(print.permitted.includes('cap_net_admin'));
-  const doctor = await locked([installed.exe, '--doctor', '--json', '--cap', 'net_admin']);
+  const doctor = await locked([fixture.installed.exe, '--doctor', '--json', '--cap', 'net_admin']);
   assert.equal(ids(parse<DoctorReport>(doctor.stdout)), ['ambient_locked']);
   assert.is(doctor.exitCode, 1);
 
-  const launch = await locked([installed.exe, '--cap', 'net_admin', '--', 'true']);
+  const launch = await locked([fixture.installed.exe, '--cap', 'net_admin', '--', 'true']);
   assert.is(launch.exitCode, 125);
   const lines = String(launch.stderr).split('\n');
   assert.match(lines[0] ?? '', /^capexec: cannot raise cap_net_admin into the ambient set: Operation not permitted$/);
@@ -214,8 +203,8 @@ privileged(diagnose, 'ambient_locked: SECBIT_NO_CAP_AMBIENT_RAISE refuses the ra
 });
 
 privileged(diagnose, 'target_cancels_ambient: a command with file caps, or setgid, loses the ambient set', async () => {
-  const withCaps = join(scratch, 'cat-fcaps');
-  const setgid = join(scratch, 'cat-setgid');
+  const withCaps = join(fixture.scratch, 'cat-fcaps');
+  const setgid = join(fixture.scratch, 'cat-setgid');
   copyFileSync('/bin/cat', withCaps);
   copyFileSync('/bin/cat', setgid);
   try {
@@ -226,17 +215,17 @@ privileged(diagnose, 'target_cancels_ambient: a command with file caps, or setgi
     chmodSync(setgid, 0o2755);
 
     for (const command of [withCaps, setgid]) {
-      const { status, report } = await doctorAsNobody([], installed.exe, '--', command);
+      const { status, report } = await doctorAsNobody([], fixture.installed.exe, '--', command);
       assert.equal(ids(report), ['target_cancels_ambient'], command);
       assert.is(status, 1);
-      const helper = await runAsNobody([installed.exe, '--cap', 'net_admin', '--', command, '/proc/self/status']);
+      const helper = await runAsNobody([fixture.installed.exe, '--cap', 'net_admin', '--', command, '/proc/self/status']);
       assert.is(helper.exitCode, 0, String(helper.stderr));
       const fields = statusFields(String(helper.stdout));
       assert.is(capMaskField(fields, 'CapAmb'), 0n, command);
       assert.is(capMaskField(fields, 'CapEff') & NET_ADMIN, 0n, command);
     }
     // The file capabilities the command got instead of the request.
-    const helper = await runAsNobody([installed.exe, '--cap', 'net_admin', '--', withCaps, '/proc/self/status']);
+    const helper = await runAsNobody([fixture.installed.exe, '--cap', 'net_admin', '--', withCaps, '/proc/self/status']);
     assert.is(capMaskField(statusFields(String(helper.stdout)), 'CapEff'), NET_RAW);
   } finally {
     rmSync(withCaps, { force: true });
@@ -246,16 +235,15 @@ privileged(diagnose, 'target_cancels_ambient: a command with file caps, or setgi
 
 privileged(diagnose, 'tun_permission: /dev/net/tun is 0600 root, and only file permissions change that', async () => {
   const tunctl = ['--', 'tunctl', '-u', 'nobody', '-t', 'tap8'];
-  const { status, report } = await doctorAsNobody([], installed.exe, ...tunctl);
+  const { status, report } = await doctorAsNobody([], fixture.installed.exe, ...tunctl);
   assert.equal(ids(report), ['tun_permission']);
   assert.is(report.ok, true);
   assert.is(status, 0);
 
-  const nodeDir = mkdtempSync(join(tmpdir(), 'capexec-tun-'));
-  chmodSync(nodeDir, 0o755);
+  const nodeDir = scratchDirectory('tun');
   try {
-    const doctor = nobodyShellLine([installed.exe, '--doctor', '--json', '--cap', 'net_admin', ...tunctl]);
-    const launch = nobodyShellLine([installed.exe, '--cap', 'net_admin', ...tunctl]);
+    const doctor = nobodyShellLine([fixture.installed.exe, '--doctor', '--json', '--cap', 'net_admin', ...tunctl]);
+    const launch = nobodyShellLine([fixture.installed.exe, '--cap', 'net_admin', ...tunctl]);
     const denied = await runAsRoot('unshare', ['--net', '--mount', 'sh', '-c', `${launch} 2>&1; echo "status=$?"`]);
     assert.match(String(denied.stdout), /Permission denied/);
     assert.not.match(String(denied.stdout), /status=0/);
@@ -273,15 +261,15 @@ privileged(diagnose, 'tun_permission: /dev/net/tun is 0600 root, and only file p
 
 privileged(diagnose, 'wrong_cap: tcpdump asked for net_admin alone lacks net_raw', async () => {
   // The table goes by the command's name; this one is cat, so it can show its own status.
-  const tcpdump = join(scratch, 'tcpdump');
+  const tcpdump = join(fixture.scratch, 'tcpdump');
   copyFileSync('/bin/cat', tcpdump);
   try {
     chmodSync(tcpdump, 0o755);
-    const { status, report } = await doctorAsNobody([], installed.exe, '--', tcpdump, '-i', 'any');
+    const { status, report } = await doctorAsNobody([], fixture.installed.exe, '--', tcpdump, '-i', 'any');
     assert.equal(ids(report), ['wrong_cap']);
     assert.match(report.findings[0]?.message ?? '', /cap_net_raw was not requested/);
     assert.is(status, 0);
-    const helper = await runAsNobody([installed.exe, '--cap', 'net_admin', '--', tcpdump, '/proc/self/status']);
+    const helper = await runAsNobody([fixture.installed.exe, '--cap', 'net_admin', '--', tcpdump, '/proc/self/status']);
     assert.is(capMaskField(statusFields(String(helper.stdout)), 'CapEff') & NET_RAW, 0n);
   } finally {
     rmSync(tcpdump, { force: true });
@@ -304,8 +292,8 @@ function inChildUserNamespace(line: string): string {
 
 privileged(diagnose, 'user_namespace: caps held in a child user namespace do not reach the host\'s network', async () => {
   const script = [
-    inChildUserNamespace(nobodyShellLine([installed.exe, '--print', '--json'])),
-    inChildUserNamespace(nobodyShellLine([installed.exe, '--doctor', '--json', '--cap', 'net_admin'])),
+    inChildUserNamespace(nobodyShellLine([fixture.installed.exe, '--print', '--json'])),
+    inChildUserNamespace(nobodyShellLine([fixture.installed.exe, '--doctor', '--json', '--cap', 'net_admin'])),
     'echo "$?"',
   ].join('\n');
   const result = await runAsRoot('sh', ['-c', script]);
@@ -320,11 +308,10 @@ privileged(diagnose, 'user_namespace: caps held in a child user namespace do not
 
   // With the device open to everyone, the namespace is the only obstacle left: the
   // network namespace belongs to the initial user namespace, where nobody holds nothing.
-  const nodeDir = mkdtempSync(join(tmpdir(), 'capexec-tun-'));
-  chmodSync(nodeDir, 0o755);
+  const nodeDir = scratchDirectory('tun');
   try {
     const open = tunOpenToAll(nodeDir);
-    const launch = (tap: string) => nobodyShellLine([installed.exe, '--cap', 'net_admin', '--', 'tunctl', '-u', 'nobody', '-t', tap]);
+    const launch = (tap: string) => nobodyShellLine([fixture.installed.exe, '--cap', 'net_admin', '--', 'tunctl', '-u', 'nobody', '-t', tap]);
     const inNamespace = [
       `${open} || exit 1`,
       `{\n${inChildUserNamespace(launch('tap6'))}\n} 2>&1; echo "child=$?"`,

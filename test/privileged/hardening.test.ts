@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { capMaskField, statusFields } from '../helpers/proc-status';
-import { installCopy, NOBODY, privileged, privilegedSetup, ROOT, type Installed } from '../helpers/privileged';
+import { installCopy, NOBODY, privileged, privilegedSetup, ROOT, scratchDirectory, type Installed } from '../helpers/privileged';
 import { isOneErrorLine, runAsNobody, runAsRoot } from '../helpers/run';
 
 const NET_ADMIN = 1n << 12n;
@@ -31,8 +31,7 @@ let NODE24: string;
 privilegedSetup(hardening, () => {
   copy = installCopy('cap_net_admin+p');
   bindOnly = installCopy('cap_net_bind_service+p');
-  scratch = mkdtempSync(join(tmpdir(), 'capexec-hardening-'));
-  chmodSync(scratch, 0o755);
+  scratch = scratchDirectory('hardening');
   out = join(scratch, 'out');
   mkdirSync(out);
   chmodSync(out, 0o777);

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  appendFileSync, chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync,
+  appendFileSync, chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync,
   rmSync, writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { capMaskField, statusFields } from '../helpers/proc-status';
-import { DIST, installCopy, privileged, ROOT } from '../helpers/privileged';
+import { DIST, installCopy, privileged, ROOT, scratchDirectory } from '../helpers/privileged';
 import { isOneErrorLine, runAsNobody, runAsRoot, shQuote } from '../helpers/run';
 
 const NET_ADMIN = 1n << 12n;
@@ -23,8 +23,7 @@ install.after.each(() => {
 });
 
 function scratchPrefix(): string {
-  const prefix = mkdtempSync(join(tmpdir(), 'capexec-prefix-'));
-  chmodSync(prefix, 0o755);
+  const prefix = scratchDirectory('prefix');
   prefixes.push(prefix);
   return prefix;
 }

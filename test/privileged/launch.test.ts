@@ -1,29 +1,18 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { capMaskField, statusFields } from '../helpers/proc-status';
-import { installCopy, privileged, privilegedSetup, type Installed } from '../helpers/privileged';
+import { privileged, privilegedFixture } from '../helpers/privileged';
 import { isOneErrorLine, nobodyShellLine, runAsNobody, runAsRoot } from '../helpers/run';
 
 const NET_ADMIN = 1n << 12n;
 const NET_RAW = 1n << 13n;
 
 const launch = suite('launch as nobody through the setcap\'d executable');
-let installed: Installed;
-let scratch: string;
+const fixture = privilegedFixture(launch, 'cap_net_admin,cap_net_raw+p', 'scratch');
 
-privilegedSetup(launch, () => {
-  installed = installCopy('cap_net_admin,cap_net_raw+p');
-  scratch = mkdtempSync(join(tmpdir(), 'capexec-scratch-'));
-});
-launch.after(() => {
-  installed?.remove();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
-
-const capexec = (...args: string[]): string[] => [installed.exe, ...args];
+const capexec = (...args: string[]): string[] => [fixture.installed.exe, ...args];
 // The whole nobody-side command line, as one string for sh -c.
 const nobodyLine = (...args: string[]): string => nobodyShellLine(capexec(...args));
 
@@ -48,7 +37,7 @@ privileged(launch, 'without capexec the same helper has no capabilities', async 
 });
 
 privileged(launch, 'a cap the launcher lacks is refused with 125 and nothing runs', async () => {
-  const marker = join(scratch, 'ran');
+  const marker = join(fixture.scratch, 'ran');
   const result = await runAsNobody(capexec('--cap', 'net_admin,sys_admin,sys_time', '--', 'sh', '-c', `: > ${marker}`));
   assert.is(result.exitCode, 125);
   const firstLine = String(result.stderr).split('\n')[0] ?? '';
@@ -118,7 +107,7 @@ privileged(launch, 'stdout and stderr work to a pipe, a file and a pty', async (
   assert.is(piped.stdout, 'out');
   assert.is(piped.stderr, 'err');
 
-  const file = join(scratch, 'out.txt');
+  const file = join(fixture.scratch, 'out.txt');
   const toFile = await runAsRoot('sh', ['-c', `${nobodyLine(...helper)} > ${file} 2>&1`]);
   assert.is(toFile.exitCode, 0);
   assert.is(readFileSync(file, 'utf8'), 'out\nerr\n');

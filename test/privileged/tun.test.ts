@@ -1,9 +1,6 @@
-import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { installCopy, privileged, privilegedSetup, type Installed } from '../helpers/privileged';
+import { privileged, privilegedFixture } from '../helpers/privileged';
 import { nobodyShellLine, runAsRoot } from '../helpers/run';
 import { tunOpenToAll } from '../helpers/tun-node';
 
@@ -11,27 +8,16 @@ import { tunOpenToAll } from '../helpers/tun-node';
 // node is bind-mounted over /dev/net/tun: the machine's own device and network are
 // never touched, and file permissions are out of the way so only capabilities count.
 const tun = suite('tun/tap devices created by an unprivileged user through capexec');
-let installed: Installed;
-let nodeDir: string;
-
-privilegedSetup(tun, () => {
-  installed = installCopy('cap_net_admin+p');
-  nodeDir = mkdtempSync(join(tmpdir(), 'capexec-tun-'));
-  chmodSync(nodeDir, 0o755);
-});
-tun.after(() => {
-  installed?.remove();
-  if (nodeDir) rmSync(nodeDir, { recursive: true, force: true });
-});
+const fixture = privilegedFixture(tun, 'cap_net_admin+p', 'tun');
 
 
 async function inNamespace(script: string) {
-  return runAsRoot('unshare', ['--net', '--mount', 'sh', '-c', `${tunOpenToAll(nodeDir)} && ${script}`]);
+  return runAsRoot('unshare', ['--net', '--mount', 'sh', '-c', `${tunOpenToAll(fixture.scratch)} && ${script}`]);
 }
 
 privileged(tun, 'tunctl -u nobody creates a tap device through capexec and fails without it', async () => {
   const direct = nobodyShellLine(['tunctl', '-u', 'nobody', '-t', 'tap7']);
-  const through = nobodyShellLine([installed.exe, '--cap', 'net_admin', '--', 'tunctl', '-u', 'nobody', '-t', 'tap7']);
+  const through = nobodyShellLine([fixture.installed.exe, '--cap', 'net_admin', '--', 'tunctl', '-u', 'nobody', '-t', 'tap7']);
   const result = await inNamespace(
     `if ${direct} 2>&1; then echo direct-succeeded; fi; ${through} && ip -d link show tap7`,
   );
@@ -45,7 +31,7 @@ privileged(tun, 'tunctl -u nobody creates a tap device through capexec and fails
 
 privileged(tun, 'ip tuntap add creates a tun device through capexec and fails without it', async () => {
   const direct = nobodyShellLine(['ip', 'tuntap', 'add', 'dev', 'tun7', 'mode', 'tun']);
-  const through = nobodyShellLine([installed.exe, '--cap', 'net_admin', '--', 'ip', 'tuntap', 'add', 'dev', 'tun7', 'mode', 'tun']);
+  const through = nobodyShellLine([fixture.installed.exe, '--cap', 'net_admin', '--', 'ip', 'tuntap', 'add', 'dev', 'tun7', 'mode', 'tun']);
   const result = await inNamespace(
     `if ${direct} 2>&1; then echo direct-succeeded; fi; ${through} && ip -o link show tun7`,
   );

@@ -1,3 +1,3 @@
-import { run } from './cli';
+import { run } from './cli/run';
 
 run(process.argv.slice(2));

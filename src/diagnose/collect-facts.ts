@@ -1,12 +1,12 @@
 import { accessSync, closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { isAmbient, readCapState } from '../capability-state';
-import { CAPABILITY_XATTR } from '../file-capabilities';
-import { CapexecError, SyscallError } from '../errors';
-import { isStandaloneExecutable } from '../koffi-addon';
-import type { Libc } from '../libc';
-import { readCapLastCap, readProcFile } from '../proc-files';
+import { isAmbient, readCapState } from '../caps/state';
+import { CAPABILITY_XATTR } from '../caps/file-caps';
+import { CapexecError, SyscallError } from '../support/errors';
+import { isStandaloneExecutable } from '../kernel/addon';
+import type { Libc } from '../kernel/libc';
+import { readCapLastCap, readProcFile } from '../kernel/proc';
 import type { CommandFacts, DeviceFacts, ExecutableFacts, Facts, MountEntry, ProbeResult, ProcessFacts, SysctlFacts, XattrRead } from './facts';
-import { parseFdinfoMountId, parseMountinfo, parseRange, parseStatus, parseUidMap, parseUnsigned } from '../kernel-files';
+import { parseFdinfoMountId, parseMountinfo, parseRange, parseStatus, parseUidMap, parseUnsigned } from '../kernel/proc-parse';
 
 const PR_GET_SECUREBITS = 27;
 const PR_GET_NO_NEW_PRIVS = 39;

@@ -1,4 +1,4 @@
-import { lookupCap, MAX_CAP } from '../capability-names';
+import { lookupCap, MAX_CAP } from '../caps/names';
 
 // Small, hand-kept knowledge about common helpers: which open /dev/net/tun, and which
 // need a capability people forget to request. Matched on the command's file name.

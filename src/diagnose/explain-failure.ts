@@ -1,6 +1,6 @@
-import { CapexecError } from '../errors';
-import type { Libc } from '../libc';
-import { resolveCommand } from '../resolve-command';
+import { CapexecError } from '../support/errors';
+import type { Libc } from '../kernel/libc';
+import { resolveCommand } from '../exec/resolve-command';
 import { collectFacts, type CommandToInspect } from './collect-facts';
 import { diagnose } from './diagnose';
 import { findingLine, type Finding } from './findings';

@@ -1,4 +1,4 @@
-import type { CapMask } from '../capability-sets';
+import type { CapMask } from '../caps/sets';
 
 // Everything the checks look at, gathered once by collect-facts.ts. The checks are pure
 // functions of this object, so each can be tested with a fixture instead of a kernel.

@@ -1,8 +1,8 @@
-import { capList, capName, setcapCommand } from '../capability-names';
-import { capsIn, type CapMask } from '../capability-sets';
-import { printable } from '../messages';
+import { capList, capName, setcapCommand } from '../caps/names';
+import { capsIn, type CapMask } from '../caps/sets';
+import { printable } from '../support/messages';
 import type { DeviceFacts, MountEntry, UidMapEntry } from './facts';
-import { fileCapsText, type FileCaps } from '../file-capabilities';
+import { fileCapsText, type FileCaps } from '../caps/file-caps';
 
 // Every message a check can produce is built here, so the wording stays consistent and
 // every piece of outside text (paths, mount points, command names) goes through

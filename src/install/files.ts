@@ -3,9 +3,9 @@ import {
   closeSync, fchmodSync, fchownSync, fsyncSync, lstatSync, openSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync,
   writeSync,
 } from 'node:fs';
-import { CapexecError } from '../errors';
+import { CapexecError } from '../support/errors';
 import type { FoundContent } from './ownership';
-import { printable } from '../messages';
+import { printable } from '../support/messages';
 
 // A new file written beside its final place under a temporary name, complete and on
 // disk, so that putting it in place is one rename(2): nobody ever runs half a file.

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { CapexecError } from '../errors';
+import { CapexecError } from '../support/errors';
 import { SAFE_PATH } from './layout';
-import { printable } from '../messages';
+import { printable } from '../support/messages';
 
 export interface Group {
   name: string;

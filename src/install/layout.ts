@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ADDON_NAME } from '../koffi-addon';
+import { ADDON_NAME } from '../kernel/addon';
 
 // Where --install puts things, relative to PREFIX. Nothing else under PREFIX is ever
 // written or removed, whatever a manifest says. Parents come before their children.

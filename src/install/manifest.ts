@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { CapexecError } from '../errors';
+import { CapexecError } from '../support/errors';
 import { DIRECTORIES, INSTALLED_FILES, MANIFEST, under, type InstalledDirectory, type InstalledFile } from './layout';
-import { printable } from '../messages';
-import { findUntrustedComponent, lstatPath, untrustedPathError } from '../trusted-path';
+import { printable } from '../support/messages';
+import { findUntrustedComponent, lstatPath, untrustedPathError } from '../support/trusted-path';
 
 // What one --install left under PREFIX, so that --uninstall removes exactly that: the
 // files with the content they were given, and only the directories that did not exist

@@ -1,9 +1,9 @@
 import { lstatSync, realpathSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { CapexecError } from '../errors';
+import { CapexecError } from '../support/errors';
 import { DIRECTORIES, under } from './layout';
-import { printable } from '../messages';
-import { findUntrustedComponent, findUntrustedEntry, untrustedPathError, type StatPath, type UntrustedPath } from '../trusted-path';
+import { printable } from '../support/messages';
+import { findUntrustedComponent, findUntrustedEntry, untrustedPathError, type StatPath, type UntrustedPath } from '../support/trusted-path';
 
 export type AdminMode = 'install' | 'uninstall';
 

@@ -1,13 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { capName } from '../capability-names';
-import { maskOf, namesIn, type CapMask } from '../capability-sets';
+import { capName } from '../caps/names';
+import { maskOf, namesIn, type CapMask } from '../caps/sets';
 import type { MountEntry } from '../diagnose/facts';
-import { parseMountinfo, statusFieldMap, statusMask } from '../kernel-files';
-import { CapexecError } from '../errors';
+import { parseMountinfo, statusFieldMap, statusMask } from '../kernel/proc-parse';
+import { CapexecError } from '../support/errors';
 import type { Group } from './group';
 import { SAFE_PATH } from './layout';
-import { printable } from '../messages';
+import { printable } from '../support/messages';
 
 // The kernel's overflow uid and gid, which Debian and most others call nobody/nogroup.
 export const NOBODY = { uid: 65534, gid: 65534 };

@@ -1,4 +1,4 @@
-import { statusFieldMap, statusMask } from '../../src/kernel-files';
+import { statusFieldMap, statusMask } from '../../src/kernel/proc-parse';
 
 // The fields tests assert on, from a /proc/PID/status text the helper printed.
 export const statusFields = statusFieldMap;

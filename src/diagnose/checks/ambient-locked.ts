@@ -1,4 +1,4 @@
-import { isSecurebitLocked, isSecurebitSet } from '../../securebits';
+import { isSecurebitLocked, isSecurebitSet } from '../../caps/securebits';
 import type { Facts } from '../facts';
 import { ambientLocked, type Finding } from '../findings';
 

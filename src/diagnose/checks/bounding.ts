@@ -1,4 +1,4 @@
-import { hasCap } from '../../capability-sets';
+import { hasCap } from '../../caps/sets';
 import type { Facts } from '../facts';
 import { bounding, type Finding } from '../findings';
 

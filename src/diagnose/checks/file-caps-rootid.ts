@@ -1,5 +1,5 @@
 import type { Facts } from '../facts';
-import { decodeFileCaps, rootidHonoured } from '../../file-capabilities';
+import { decodeFileCaps, rootidHonoured } from '../../caps/file-caps';
 import { fileCapsRootid, type Finding } from '../findings';
 import { missingFromPermitted } from './requested';
 

@@ -1,6 +1,6 @@
-import { hasCap } from '../../capability-sets';
+import { hasCap } from '../../caps/sets';
 import type { Facts } from '../facts';
-import { decodeFileCaps, grantedAtExec } from '../../file-capabilities';
+import { decodeFileCaps, grantedAtExec } from '../../caps/file-caps';
 import { noFileCaps, type FileCapsProblem, type Finding } from '../findings';
 import { missingFromPermitted } from './requested';
 

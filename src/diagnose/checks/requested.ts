@@ -1,6 +1,6 @@
-import { hasCap } from '../../capability-sets';
+import { hasCap } from '../../caps/sets';
 import type { Facts } from '../facts';
-import { decodeFileCaps, grantedAtExec, rootidHonoured } from '../../file-capabilities';
+import { decodeFileCaps, grantedAtExec, rootidHonoured } from '../../caps/file-caps';
 
 // The requested capabilities capexec does not hold. Whatever kept them from its
 // permitted set acted at its own exec; when none is missing, those causes are moot.

@@ -1,7 +1,7 @@
-import { maskOf } from '../../capability-sets';
-import { isSecurebitSet } from '../../securebits';
+import { maskOf } from '../../caps/sets';
+import { isSecurebitSet } from '../../caps/securebits';
 import type { CommandFacts, Facts } from '../facts';
-import { decodeFileCaps, grantedAtExec, rootidHonoured, type FileCaps } from '../../file-capabilities';
+import { decodeFileCaps, grantedAtExec, rootidHonoured, type FileCaps } from '../../caps/file-caps';
 import { targetCancelsAmbient, type Finding, type PrivilegeSource } from '../findings';
 
 const S_ISUID = 0o4000;

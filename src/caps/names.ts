@@ -1,0 +1,103 @@
+import { CapexecError } from '../support/errors';
+import { printable } from '../support/messages';
+
+// Names and numbers of Linux capabilities, as in <linux/capability.h>. The kernel only
+// ever appends, so a number's meaning never changes; which ones exist on the running
+// kernel is decided by /proc/sys/kernel/cap_last_cap, not by this table.
+const NAMES = [
+  'chown', 'dac_override', 'dac_read_search', 'fowner', 'fsetid', 'kill', 'setgid',
+  'setuid', 'setpcap', 'linux_immutable', 'net_bind_service', 'net_broadcast',
+  'net_admin', 'net_raw', 'ipc_lock', 'ipc_owner', 'sys_module', 'sys_rawio',
+  'sys_chroot', 'sys_ptrace', 'sys_pacct', 'sys_admin', 'sys_boot', 'sys_nice',
+  'sys_resource', 'sys_time', 'sys_tty_config', 'mknod', 'lease', 'audit_write',
+  'audit_control', 'setfcap', 'mac_override', 'mac_admin', 'syslog', 'wake_alarm',
+  'block_suspend', 'audit_read', 'perfmon', 'bpf', 'checkpoint_restore',
+] as const;
+
+// Capability sets are 64-bit masks in the kernel ABI (two u32 words in capget v3).
+export const MAX_CAP = 63;
+
+export function capName(cap: number): string {
+  return `cap_${NAMES[cap] ?? String(cap)}`;
+}
+
+// How messages name several capabilities: `cap_net_admin, cap_net_raw`.
+export function capList(caps: readonly number[]): string {
+  return caps.map(capName).join(', ');
+}
+
+// The command that gives `file` exactly these capabilities, permitted only.
+export function setcapCommand(caps: readonly number[], file: string | Buffer): string {
+  return `setcap ${caps.map(capName).join(',')}+p ${printable(file)}`;
+}
+
+export type CapLookup =
+  | { ok: true; cap: number }
+  | { ok: false; reason: 'unknown'; suggestion?: string }
+  | { ok: false; reason: 'unsupported'; cap: number };
+
+// Accepts `net_admin`, `cap_net_admin`, `CAP_NET_ADMIN` and decimal numbers, like
+// libcap's cap_from_name(); `lastCap` is the running kernel's highest capability.
+export function lookupCap(text: string, lastCap: number): CapLookup {
+  const name = text.trim().toLowerCase();
+  if (/^\d{1,3}$/.test(name)) {
+    const cap = Number(name);
+    if (cap > MAX_CAP) return { ok: false, reason: 'unknown' };
+    return cap > lastCap ? { ok: false, reason: 'unsupported', cap } : { ok: true, cap };
+  }
+  const bare = name.startsWith('cap_') ? name.slice(4) : name;
+  const cap = (NAMES as readonly string[]).indexOf(bare);
+  if (cap < 0) {
+    const suggestion = suggestName(bare);
+    return suggestion === undefined
+      ? { ok: false, reason: 'unknown' }
+      : { ok: false, reason: 'unknown', suggestion };
+  }
+  return cap > lastCap ? { ok: false, reason: 'unsupported', cap } : { ok: true, cap };
+}
+
+function suggestName(bare: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(bare.length / 3)) + 1;
+  for (const candidate of NAMES) {
+    const distance = editDistance(bare, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+// Turns the user's list into capability numbers, in order, without duplicates.
+export function resolveCapNames(texts: readonly string[], lastCap: number): number[] {
+  const caps: number[] = [];
+  for (const text of texts) {
+    const found = lookupCap(text, lastCap);
+    if (!found.ok) throw capNameError(text, found, lastCap);
+    if (!caps.includes(found.cap)) caps.push(found.cap);
+  }
+  return caps;
+}
+
+function capNameError(text: string, found: Exclude<CapLookup, { ok: true }>, lastCap: number): CapexecError {
+  if (found.reason === 'unsupported') {
+    return new CapexecError(`capability '${printable(text)}'`, `not known to this kernel, whose last is ${capName(lastCap)} (${lastCap})`);
+  }
+  return new CapexecError(`unknown capability '${printable(text)}'`, undefined, {
+    fix: found.suggestion === undefined ? 'see capabilities(7) for the names' : `did you mean ${found.suggestion}?`,
+  });
+}

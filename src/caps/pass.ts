@@ -1,0 +1,49 @@
+import { capList, capName, setcapCommand } from './names';
+import { hasCap, maskOf } from './sets';
+import { clearAmbient, isAmbient, raiseAmbient, readCapState, writeCapState } from './state';
+import { CapexecError, SyscallError } from '../support/errors';
+import { isStandaloneExecutable } from '../kernel/addon';
+import type { Libc } from '../kernel/libc';
+
+export class CapsNotPermittedError extends CapexecError {
+  constructor(missing: readonly number[]) {
+    // Never suggest file capabilities for the system's node: anyone could then run
+    // any code with them.
+    const fix = isStandaloneExecutable()
+      ? `as root: ${setcapCommand(missing, process.execPath)}`
+      : 'run the standalone executable (npm run build makes dist/capexec), given file capabilities';
+    super(`cannot pass ${capList(missing)}`, `not in capexec's permitted set`, { fix });
+  }
+}
+
+// The whole algorithm (util-linux's cap_permitted_to_ambient): a capability can be
+// ambient only while it is both permitted and inheritable, and the kernel gives a
+// non-root exec exactly its ambient set (capabilities(7)). Every requested cap is
+// checked up front so nothing changes unless all of them can be passed.
+export function passCapabilities(c: Libc, caps: readonly number[]): void {
+  const state = readCapState(c);
+  const missing = caps.filter((cap) => !hasCap(state.permitted, cap));
+  if (missing.length > 0) throw new CapsNotPermittedError(missing);
+
+  // Inheritable becomes exactly the request, so nothing else can reach a helper that
+  // has inheritable file capabilities of its own; what capexec itself holds shrinks to
+  // the request too, and none of it stays effective for the work left before the exec.
+  refusedBy(() => writeCapState(c, { effective: 0n, permitted: state.permitted & maskOf(caps), inheritable: maskOf(caps) }), `cannot make ${caps.map(capName).join(', ')} inheritable`);
+  refusedBy(() => clearAmbient(c), 'cannot clear the ambient set');
+  for (const cap of caps) {
+    const what = `cannot raise ${capName(cap)} into the ambient set`;
+    refusedBy(() => raiseAmbient(c, cap), what);
+    if (!isAmbient(c, cap)) throw new CapexecError(what, 'the kernel did not keep it');
+  }
+}
+
+// A refused capset() or prctl() is the user's environment speaking (a bounding set, a
+// securebit, an old kernel), not a bug: it gets the one-line error, and a diagnosis.
+function refusedBy(call: () => void, what: string): void {
+  try {
+    call();
+  } catch (error) {
+    if (!(error instanceof SyscallError)) throw error;
+    throw new CapexecError(what, error.description);
+  }
+}

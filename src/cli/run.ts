@@ -1,0 +1,77 @@
+import { parseArguments } from './arguments';
+import { writeAll } from '../support/output';
+import { CapexecError, EXIT_CAPEXEC } from '../support/errors';
+import { HELP, VERSION } from './help';
+import { isStandaloneExecutable } from '../kernel/addon';
+import { launch } from '../commands/launch';
+import { libc } from '../kernel/libc';
+import { errorLines, unexpectedErrorLine } from '../support/messages';
+
+export function run(args: readonly string[]): never {
+  let status: number;
+  try {
+    status = main(args);
+  } catch (error) {
+    status = report(error);
+  }
+  leave(status);
+}
+
+// Node writes a V8 coverage report at a normal exit when NODE_V8_COVERAGE is set, even
+// in secure-execution mode. The standalone executable leaves through _exit(2) instead,
+// so nothing in the caller's environment acts on it; all its output is written already.
+function leave(status: number): never {
+  if (isStandaloneExecutable()) {
+    try {
+      libc().exit(status);
+    } catch {
+      // No trusted addon to call _exit(2) through: Node's own exit is what is left. A
+      // launch has reported why already; other modes never needed the addon.
+    }
+  }
+  process.exit(status);
+}
+
+function main(args: readonly string[]): number {
+  const options = parseArguments(args);
+  switch (options.mode) {
+    case 'help':
+      write(1, HELP);
+      return 0;
+    case 'version':
+      write(1, `capexec ${VERSION}\n`);
+      return 0;
+    case 'launch':
+      return launch(options);
+    // Loaded only when asked for: every module the launch path evaluates is paid for
+    // by each start of capexec.
+    case 'print':
+      return (require('../commands/print') as typeof import('../commands/print')).printState(options.json);
+    case 'doctor':
+      return (require('../commands/doctor') as typeof import('../commands/doctor')).doctor(options);
+    case 'install':
+      return (require('../commands/install') as typeof import('../commands/install')).install(options);
+    case 'uninstall':
+      return (require('../commands/uninstall') as typeof import('../commands/uninstall')).uninstall(options);
+    default:
+      return options satisfies never;
+  }
+}
+
+function report(error: unknown): number {
+  if (error instanceof CapexecError) {
+    write(2, errorLines(error).join('\n') + '\n');
+    return error.exitCode;
+  }
+  write(2, unexpectedErrorLine(error) + '\n');
+  return EXIT_CAPEXEC;
+}
+
+function write(fd: number, text: string): void {
+  try {
+    writeAll(fd, text);
+  } catch {
+    // Reporting must not fail in turn: with nowhere left to write, the exit status
+    // still tells.
+  }
+}

@@ -1,0 +1,49 @@
+import { capList, resolveCapNames } from '../caps/names';
+import { collectFacts, type CommandToInspect } from '../diagnose/collect-facts';
+import { diagnose, type Diagnosis } from '../diagnose/diagnose';
+import { findingLine } from '../diagnose/findings';
+import { writeAll } from '../support/output';
+import { libc } from '../kernel/libc';
+import { printable } from '../support/messages';
+import { readCapLastCap } from '../kernel/proc';
+import { argvEntries, rawArgvTail } from '../exec/raw-argv';
+import { requireRunnable, resolveCommand } from '../exec/resolve-command';
+
+export interface DoctorRequest {
+  json: boolean;
+  caps: readonly string[];
+  command: readonly string[];
+}
+
+export const EXIT_WOULD_REACH = 0;
+export const EXIT_WOULD_NOT_REACH = 1;
+
+// capexec --doctor: every check, for these caps and this command, on this process as
+// it was started. Nothing about the process is changed.
+export function doctor(request: DoctorRequest): number {
+  const c = libc();
+  const caps = resolveCapNames(request.caps, readCapLastCap());
+  let command: CommandToInspect | undefined;
+  if (request.command.length > 0) {
+    const [name = Buffer.alloc(0), ...args] = argvEntries(rawArgvTail(request.command));
+    const path = resolveCommand(name, c.getenv('PATH'));
+    requireRunnable(path);
+    command = { path, args };
+  }
+  const diagnosis = diagnose(collectFacts(c, caps, command));
+  writeAll(1, request.json ? doctorJson(diagnosis) : doctorText(diagnosis, caps, command?.path));
+  return diagnosis.ok ? EXIT_WOULD_REACH : EXIT_WOULD_NOT_REACH;
+}
+
+export function doctorJson(diagnosis: Diagnosis): string {
+  const findings = diagnosis.findings.map(({ id, severity, message, fix }) => ({ id, severity, message, fix }));
+  return `${JSON.stringify({ ok: diagnosis.ok, findings })}\n`;
+}
+
+// A verdict line, then one line per finding.
+export function doctorText(diagnosis: Diagnosis, caps: readonly number[], command: Buffer | undefined): string {
+  const target = command === undefined ? 'a command' : printable(command);
+  let verdict = `capexec: ${capList(caps)} would ${diagnosis.ok ? '' : 'not '}reach ${target}`;
+  if (diagnosis.missing.length > 0) verdict += `: capexec does not hold ${capList(diagnosis.missing)}`;
+  return [verdict, ...diagnosis.findings.map((finding) => `  ${findingLine(finding)}`)].join('\n') + '\n';
+}

@@ -1,0 +1,195 @@
+import { chmodSync, chownSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { resolveCapNames } from '../caps/names';
+import { maskOf, type CapMask } from '../caps/sets';
+import { CapexecError, SyscallError } from '../support/errors';
+import { CAPABILITY_XATTR, encodePermittedOnly } from '../caps/file-caps';
+import { fileCapsProblem, permittedText } from '../install/stored-caps';
+import { commitAll, discardStaged, fileSystemFailure, findContent, replaceWithSymlink, stageCopy, stageText, type StagedFile } from '../install/files';
+import { lookupGroup, type Group } from '../install/group';
+import { DIRECTORIES, FILES, MANIFEST, PRIVATE_DIRECTORY, SOURCE_NAMES, under, type InstalledDirectory } from '../install/layout';
+import { readManifest, serializeManifest, type Manifest } from '../install/manifest';
+import { foreignFiles } from '../install/ownership';
+import { refuseUntrustedLayout, requireRoot, resolvePrefix } from '../install/prefix';
+import { verifyInstalled } from '../install/verify';
+import { writeAll } from '../support/output';
+import { isStandaloneExecutable, useAddonAt } from '../kernel/addon';
+import { libc } from '../kernel/libc';
+import { printable } from '../support/messages';
+import { readCapLastCap } from '../kernel/proc';
+import { lstatPath } from '../support/trusted-path';
+
+export interface InstallRequest {
+  prefix: string;
+  caps: readonly string[];
+  group: string | undefined;
+}
+
+interface InstallPlan {
+  prefix: string;
+  caps: number[];
+  group: Group | undefined;
+  sources: Record<keyof typeof SOURCE_NAMES, string>;
+  previous: Manifest | undefined;
+}
+
+// Every check comes before the first write, and nothing is put in place until all new
+// files are complete beside their places: a refused --install, or one that fails
+// before then, leaves PREFIX as it was.
+export function install(request: InstallRequest): number {
+  const plan = checkRequest(request);
+  const { prefix, caps, group } = plan;
+  const created = createDirectories(prefix, group);
+  const staged = stageFiles(plan, created);
+  const executable = under(prefix, FILES.executable);
+  const link = under(prefix, FILES.link);
+  try {
+    // The manifest goes first: from then on, --uninstall knows about everything.
+    commitAll([...staged].reverse());
+    replaceWithSymlink(link, executable);
+  } catch (error) {
+    throw fileSystemFailure(`cannot install into ${printable(prefix)}`, error);
+  }
+
+  const owner = group === undefined ? 'mode 0755 root:root' : `mode 0750 root:${group.name}`;
+  const lines = [
+    `installed ${printable(executable)} (${permittedText(maskOf(caps))}, ${owner})`,
+    `installed ${printable(under(prefix, FILES.addon))}`,
+    `installed ${printable(under(prefix, FILES.manPage))}`,
+    `linked ${printable(link)} -> ${printable(executable)}`,
+  ];
+  writeAll(1, `${lines.join('\n')}\n`);
+  writeAll(1, `${verifyInstalled({ prefix, link, executable }, caps, group).join('\n')}\n`);
+  return 0;
+}
+
+function checkRequest(request: InstallRequest): InstallPlan {
+  requireRoot('install', process.getuid?.() ?? -1, process.geteuid?.() ?? -1);
+  if (!isStandaloneExecutable()) {
+    throw new CapexecError('--install works only from the standalone executable', 'this is capexec as a script on Node', {
+      fix: 'npm run build, then run dist/capexec --install',
+    });
+  }
+  const prefix = resolvePrefix('install', request.prefix);
+  const caps = resolveCapNames(request.caps, readCapLastCap());
+  const group = request.group === undefined ? undefined : lookupGroup(request.group);
+  refuseUntrustedLayout('install', prefix, lstatPath);
+  const sources = locateSources();
+  const previous = readManifest(prefix);
+  const foreign = foreignFiles(previous, (file) => findContent(under(prefix, file), false))[0];
+  if (foreign !== undefined) {
+    throw new CapexecError(`refusing to replace ${printable(under(prefix, foreign))}`, 'capexec --install did not put it there', {
+      fix: 'move it away first',
+    });
+  }
+  return { prefix, caps, group, sources, previous };
+}
+
+// The new files, complete beside their places, with the manifest that lists them last.
+function stageFiles({ prefix, caps, group, sources, previous }: InstallPlan, created: readonly InstalledDirectory[]): StagedFile[] {
+  const staged: StagedFile[] = [];
+  const stageCopyOf = (file: keyof typeof SOURCE_NAMES, mode: number, gid: number): StagedFile => {
+    const copy = stageCopy(sources[file], under(prefix, file), mode, gid);
+    staged.push(copy);
+    return copy;
+  };
+  try {
+    const executable = stageCopyOf(FILES.executable, group === undefined ? 0o755 : 0o750, group?.gid ?? 0);
+    const addon = stageCopyOf(FILES.addon, 0o644, 0);
+    const manPage = stageCopyOf(FILES.manPage, 0o644, 0);
+    useAddonAt(addon.temporary);
+    setPermittedCaps(executable.temporary, maskOf(caps));
+    const manifest: Manifest = {
+      caps: permittedText(maskOf(caps)),
+      group: group?.name,
+      createdDirectories: [...new Set([...previous?.createdDirectories ?? [], ...created])],
+      files: {
+        [FILES.executable]: { sha256: executable.sha256 },
+        [FILES.addon]: { sha256: addon.sha256 },
+        [FILES.manPage]: { sha256: manPage.sha256 },
+        [FILES.link]: { symlink: under(prefix, FILES.executable) },
+      },
+    };
+    staged.push(stageText(serializeManifest(manifest), under(prefix, MANIFEST), 0o644));
+    return staged;
+  } catch (error) {
+    staged.forEach(discardStaged);
+    removeDirectories(prefix, created);
+    throw fileSystemFailure(`cannot install into ${printable(prefix)}`, error);
+  }
+}
+
+function locateSources(): Record<keyof typeof SOURCE_NAMES, string> {
+  const directory = dirname(process.execPath);
+  const sources = Object.fromEntries(Object.entries(SOURCE_NAMES).map(([file, name]) => [file, join(directory, name)]));
+  for (const path of Object.values(sources)) {
+    let isFile = false;
+    try {
+      isFile = statSync(path).isFile();
+    } catch {
+      // Reported below, as for any non-file.
+    }
+    if (!isFile) throw new CapexecError(`cannot install: ${printable(path)} is missing`, undefined, { fix: 'npm run build' });
+  }
+  return sources as Record<keyof typeof SOURCE_NAMES, string>;
+}
+
+// Directories that exist are left as they are, except the private one, whose owner
+// and mode decide who may run capexec. refuseUntrustedLayout() has found each one that
+// exists to be a real directory only root can change, and the layout lists parents
+// first, so every mkdir() is made in a directory no one else can touch: neither what
+// is created nor what is chowned and chmodded by path below can be swapped.
+function createDirectories(prefix: string, group: Group | undefined): InstalledDirectory[] {
+  const created: InstalledDirectory[] = [];
+  try {
+    for (const directory of DIRECTORIES) {
+      const path = under(prefix, directory);
+      const found = lstatPath(path);
+      if (!('error' in found && found.missing)) continue;
+      mkdirSync(path, 0o700);
+      created.push(directory);
+      chownSync(path, 0, 0);
+      chmodSync(path, 0o755);
+    }
+    const path = under(prefix, PRIVATE_DIRECTORY);
+    chownSync(path, 0, group?.gid ?? 0);
+    chmodSync(path, group === undefined ? 0o755 : 0o750);
+  } catch (error) {
+    removeDirectories(prefix, created);
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const path = (error as NodeJS.ErrnoException).path ?? prefix;
+    throw new CapexecError(`cannot create ${printable(path)}`, code === 'EEXIST' ? 'something that is not a directory is in the way' : code);
+  }
+  return created;
+}
+
+function removeDirectories(prefix: string, created: readonly InstalledDirectory[]): void {
+  for (const directory of [...created].reverse()) {
+    try {
+      rmdirSync(under(prefix, directory));
+    } catch {
+      // Not empty after all, or gone: either way not ours to force.
+    }
+  }
+}
+
+// Written on the staged copy, and read back, before it takes the executable's place.
+function setPermittedCaps(path: string, mask: CapMask): void {
+  const c = libc();
+  try {
+    c.setxattr(path, CAPABILITY_XATTR, encodePermittedOnly(mask));
+  } catch (error) {
+    if (!(error instanceof SyscallError)) throw error;
+    throw new CapexecError(`cannot set ${permittedText(mask)} on ${printable(path)}`, error.description, {
+      fix: error.code === 'EOPNOTSUPP' ? 'PREFIX must be on a filesystem with extended attributes' : undefined,
+    });
+  }
+  let stored: Buffer | undefined;
+  try {
+    stored = c.getxattr(path, CAPABILITY_XATTR);
+  } catch (error) {
+    if (!(error instanceof SyscallError) || error.code !== 'ENODATA') throw error;
+  }
+  const problem = fileCapsProblem(stored, mask);
+  if (problem !== undefined) throw new CapexecError(`cannot set ${permittedText(mask)} on ${printable(path)}`, problem);
+}

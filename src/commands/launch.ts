@@ -1,0 +1,36 @@
+import { resolveCapNames } from '../caps/names';
+import { CapexecError } from '../support/errors';
+import { execCommand } from '../exec/execve';
+import { prepareForExec, snapshotStdioFlags, socketActivationFds } from '../exec/hygiene';
+import { libc } from '../kernel/libc';
+import { passCapabilities } from '../caps/pass';
+import { readCapLastCap } from '../kernel/proc';
+import { argvEntries, firstArgument, rawArgvTail } from '../exec/raw-argv';
+import { resolveCommand } from '../exec/resolve-command';
+
+export interface LaunchRequest {
+  caps: readonly string[];
+  preserveFds: number;
+  command: readonly string[];
+}
+
+// The order matters: names and arguments are checked before the capability sets change;
+// the command is looked up after, so that a refused capability (125) is what a caller
+// hears before a missing command (127); and the exec comes last, on this same thread.
+export function launch(request: LaunchRequest): never {
+  const c = libc();
+  const stdioFlags = snapshotStdioFlags(c);
+  const caps = resolveCapNames(request.caps, readCapLastCap());
+  const argv = rawArgvTail(request.command);
+  try {
+    passCapabilities(c, caps);
+  } catch (error) {
+    if (!(error instanceof CapexecError)) throw error;
+    // Only a failed launch pays for loading the diagnosis.
+    const { explainFailure } = require('../diagnose/explain-failure') as typeof import('../diagnose/explain-failure');
+    throw explainFailure(c, error, caps, argvEntries(argv));
+  }
+  const path = resolveCommand(firstArgument(argv), c.getenv('PATH'));
+  prepareForExec(c, stdioFlags, Math.max(request.preserveFds, socketActivationFds(c, process.pid)));
+  return execCommand(c, path, argv);
+}

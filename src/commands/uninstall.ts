@@ -1,0 +1,73 @@
+import { rmdirSync, rmSync } from 'node:fs';
+import { writeAll } from '../support/output';
+import { CapexecError } from '../support/errors';
+import { fileSystemFailure, findContent } from '../install/files';
+import { DIRECTORIES, MANIFEST, under } from '../install/layout';
+import { readManifest } from '../install/manifest';
+import { planRemoval } from '../install/ownership';
+import { refuseUntrustedLayout, requireRoot, resolvePrefix } from '../install/prefix';
+import { errorLines, printable } from '../support/messages';
+import { lstatPath } from '../support/trusted-path';
+
+export interface UninstallRequest {
+  prefix: string;
+}
+
+// Removes what the manifest says --install put under PREFIX, and only while it is
+// still what was put there; directories go only if --install created them and they
+// are empty now. Everything is removed by path, so first PREFIX and the layout's
+// directories must be ones only root can change, as for --install.
+export function uninstall(request: UninstallRequest): number {
+  requireRoot('uninstall', process.getuid?.() ?? -1, process.geteuid?.() ?? -1);
+  const prefix = resolvePrefix('uninstall', request.prefix);
+  refuseUntrustedLayout('uninstall', prefix, lstatPath);
+  const manifestPath = under(prefix, MANIFEST);
+  const manifest = readManifest(prefix);
+  if (manifest === undefined) {
+    throw new CapexecError(`nothing to uninstall in ${printable(prefix)}`, `${printable(manifestPath)} does not exist`);
+  }
+
+  const out: string[] = [];
+  const notes: string[] = [];
+  try {
+    for (const step of planRemoval(manifest, (file) => findContent(under(prefix, file), true))) {
+      const path = printable(under(prefix, step.file));
+      if (step.action === 'remove') {
+        rmSync(under(prefix, step.file));
+        out.push(`removed ${path}`);
+      } else if (step.action === 'keep') {
+        notes.push(...errorLines(new CapexecError(`kept ${path}`, step.why)));
+      }
+    }
+    rmSync(manifestPath);
+    out.push(`removed ${printable(manifestPath)}`);
+  } catch (error) {
+    const failure = fileSystemFailure(`cannot uninstall from ${printable(prefix)}`, error);
+    if (out.length > 0) reportRemovedBeforeFailure(out);
+    throw failure;
+  }
+  for (const directory of [...DIRECTORIES].reverse()) {
+    if (!manifest.createdDirectories.includes(directory)) continue;
+    const path = under(prefix, directory);
+    try {
+      rmdirSync(path);
+      out.push(`removed ${printable(path)}/`);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') notes.push(...errorLines(new CapexecError(`kept ${printable(path)}/`, code === 'ENOTEMPTY' ? 'not empty' : code ?? 'error')));
+    }
+  }
+  writeAll(1, `${out.join('\n')}\n`);
+  if (notes.length > 0) writeAll(2, `${notes.join('\n')}\n`);
+  return 0;
+}
+
+// What went before a failure is worth showing, but the failure is what must reach the
+// user: an unwritable standard output must not take its place.
+function reportRemovedBeforeFailure(out: readonly string[]): void {
+  try {
+    writeAll(1, `${out.join('\n')}\n`);
+  } catch {
+    // The failure that follows is reported on standard error.
+  }
+}

@@ -1,0 +1,59 @@
+import { CapexecError } from '../support/errors';
+import { readProcFile } from '../kernel/proc';
+
+// The command's exact bytes: `count` NUL-terminated strings back to back, as execve()
+// takes them. One block rather than a Buffer per argument: a command line may hold
+// tens of thousands of arguments, and per-argument objects would cost more than the
+// rest of capexec's start-up.
+export interface RawArgv {
+  block: Buffer;
+  count: number;
+}
+
+// Node decodes argv as UTF-8 and replaces invalid bytes with U+FFFD, so the strings in
+// process.argv cannot be handed to the helper. The kernel still has the exact bytes:
+// the last `tail.length` strings of /proc/self/cmdline, which must decode to `tail`.
+export function rawArgvTail(tail: readonly string[], cmdline: Buffer = readProcFile('/proc/self/cmdline')): RawArgv {
+  const expected = tail.map((arg) => `${arg}\0`).join('');
+  // Usually the bytes are the strings' own UTF-8; only invalid UTF-8 needs a search.
+  const guess = cmdline.length - Buffer.byteLength(expected);
+  const start = startsTail(cmdline, guess, expected) ? guess : startOfLastStrings(cmdline, tail.length);
+  if (start === undefined || !startsTail(cmdline, start, expected)) {
+    throw new CapexecError('cannot read the command line', '/proc/self/cmdline does not match the arguments');
+  }
+  return { block: cmdline.subarray(start), count: tail.length };
+}
+
+function startsTail(cmdline: Buffer, at: number, expected: string): boolean {
+  return at >= 0 && (at === 0 || cmdline[at - 1] === 0) && cmdline.toString('utf8', at) === expected;
+}
+
+// Where the last `count` NUL-terminated strings of `bytes` begin; undefined if it holds
+// fewer, or does not end in a NUL. Searched in a latin1 string, one character per byte:
+// JavaScript's own string search is far cheaper per call than a Buffer's.
+function startOfLastStrings(bytes: Buffer, count: number): number | undefined {
+  if (count === 0) return bytes.length;
+  const text = bytes.toString('latin1');
+  if (!text.endsWith('\0')) return undefined;
+  let at = text.length - 1;
+  for (let seen = 0; seen < count; seen++) {
+    if (at < 0) return undefined;
+    at = text.lastIndexOf('\0', at - 1);
+  }
+  return at + 1;
+}
+
+export function firstArgument(argv: RawArgv): Buffer {
+  return argv.count === 0 ? Buffer.alloc(0) : argv.block.subarray(0, argv.block.indexOf(0));
+}
+
+// For the paths that inspect arguments one by one (diagnosis), where speed is no concern.
+export function argvEntries(argv: RawArgv): Buffer[] {
+  const entries: Buffer[] = [];
+  let start = 0;
+  for (let end = argv.block.indexOf(0); end !== -1; end = argv.block.indexOf(0, start)) {
+    entries.push(argv.block.subarray(start, end));
+    start = end + 1;
+  }
+  return entries;
+}

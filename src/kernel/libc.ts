@@ -1,0 +1,144 @@
+import { arch, endianness } from 'node:os';
+import { CapexecError, SyscallError } from '../support/errors';
+import { loadKoffi, type KoffiModule } from './addon';
+
+// The few libc entry points capexec needs, bound through koffi. Every call is
+// synchronous and runs on the main thread: capset() and prctl() change only the
+// calling thread, and execve() must come from the thread that holds those changes.
+export interface Libc {
+  capget(header: Buffer, data: Buffer): void;
+  capset(header: Buffer, data: Buffer): void;
+  // prctl() returns a value for some options (PR_CAP_AMBIENT_IS_SET, PR_GET_*).
+  prctl(option: number, arg2: number, arg3: number, arg4?: number, arg5?: number): number;
+  fcntl(fd: number, command: number, argument?: number): number;
+  resetSignal(signal: number): void;
+  // close_range(first, ~0U, CLOSE_RANGE_CLOEXEC); false where the kernel or libc lacks it.
+  closeOnExecFrom(first: number): boolean;
+  unblockAllSignals(): void;
+  getenv(name: string): Buffer | undefined;
+  environ(): bigint;
+  execve(path: bigint, argv: bigint, envp: bigint): SyscallError;
+  // The value of extended attribute `name` of the file at `path`, following symlinks.
+  getxattr(path: string, name: string): Buffer;
+  alloc(bytes: number): { address: bigint; view: Buffer };
+  errnoName(errno: number): string;
+  // getauxval(3): what the kernel said in the auxiliary vector at exec.
+  getauxval(type: number): bigint;
+  // _exit(2): leaves without running Node's exit work.
+  exit(status: number): never;
+  setxattr(path: string, name: string, value: Buffer): void;
+}
+
+let bound: Libc | undefined;
+
+export function libc(): Libc {
+  bound ??= bind(loadKoffi());
+  return bound;
+}
+
+function bind(koffi: KoffiModule): Libc {
+  // exec.ts lays out argv as 64-bit little-endian pointers, as on x64 and arm64.
+  if (koffi.sizeof('void *') !== 8 || endianness() !== 'LE') {
+    throw new CapexecError('unsupported machine', `capexec needs 64-bit little-endian pointers, not ${arch()}`);
+  }
+  const lib = koffi.load(null);
+  const capget = lib.func('int capget(void *header, void *data)');
+  const capset = lib.func('int capset(void *header, void *data)');
+  const prctl = lib.func('int prctl(int option, ...)');
+  const fcntl = lib.func('int fcntl(int fd, int cmd, ...)');
+  const signal = lib.func('void *signal(int sig, void *handler)');
+  const sigmask = lib.func('int pthread_sigmask(int how, void *set, void *old)');
+  const getenv = lib.func('void *getenv(const char *name)');
+  const strlen = lib.func('size_t strlen(void *s)');
+  const strerror = lib.func('const char *strerror(int errnum)');
+  const execve = lib.func('int execve(void *path, void *argv, void *envp)');
+  const getxattr = lib.func('long getxattr(const char *path, const char *name, void *value, size_t size)');
+  const environ = lib.symbol('environ') as bigint;
+  const exit = lib.func('void _exit(int status)');
+  const closeRange = optional(() => lib.func('int close_range(unsigned int first, unsigned int last, int flags)'));
+  const getauxval = lib.func('unsigned long getauxval(unsigned long type)');
+  const setxattr = lib.func('int setxattr(const char *path, const char *name, void *value, size_t size, int flags)');
+
+  // Built on the first failure only: a launch that succeeds never needs it.
+  let names: Map<number, string> | undefined;
+  const errnoName = (errno: number): string => {
+    names ??= new Map(Object.entries(koffi.os.errno).map(([name, value]) => [value, name]));
+    return names.get(errno) ?? `errno ${errno}`;
+  };
+  const failure = (call: string): SyscallError => {
+    const errno = koffi.errno();
+    return new SyscallError(call, errno, errnoName(errno), String(strerror(errno)));
+  };
+  const check = (call: string, result: number): number => {
+    if (result === -1) throw failure(call);
+    return result;
+  };
+  const ulong = (value: number | undefined): [string, number] => ['unsigned long', value ?? 0];
+
+  return {
+    capget: (header, data) => void check('capget', capget(header, data) as number),
+    capset: (header, data) => void check('capset', capset(header, data) as number),
+    prctl: (option, arg2, arg3, arg4, arg5) =>
+      check('prctl', prctl(option, ...ulong(arg2), ...ulong(arg3), ...ulong(arg4), ...ulong(arg5)) as number),
+    fcntl: (fd, command, argument) =>
+      check('fcntl', (argument === undefined ? fcntl(fd, command) : fcntl(fd, command, 'int', argument)) as number),
+    closeOnExecFrom: (first) => {
+      const CLOSE_RANGE_CLOEXEC = 1 << 2;
+      if (closeRange === undefined) return false;
+      if ((closeRange(first, 0xffffffff, CLOSE_RANGE_CLOEXEC) as number) === 0) return true;
+      const errno = koffi.errno();
+      // ENOSYS: a kernel before 5.9; EINVAL: before 5.11, without CLOSE_RANGE_CLOEXEC.
+      if (errno === koffi.os.errno.ENOSYS || errno === koffi.os.errno.EINVAL) return false;
+      throw failure('close_range');
+    },
+    resetSignal: (sig) => {
+      // SIG_DFL is the null handler; SIG_ERR is (void *) -1.
+      const previous = signal(sig, null) as bigint | null;
+      if (previous === 0xffffffffffffffffn) throw failure('signal');
+    },
+    unblockAllSignals: () => {
+      const SIG_SETMASK = 2;
+      const empty = Buffer.alloc(128);
+      const error = sigmask(SIG_SETMASK, empty, null) as number;
+      if (error !== 0) throw new SyscallError('pthread_sigmask', error, errnoName(error), String(strerror(error)));
+    },
+    getenv: (name) => {
+      const pointer = getenv(name) as bigint | null;
+      if (pointer === null) return undefined;
+      const length = Number(strlen(pointer) as bigint | number);
+      return Buffer.copyBytesFrom(new Uint8Array(koffi.view(pointer, length)));
+    },
+    environ: () => koffi.decode(environ, 'void *') as bigint,
+    execve: (path, argv, envp) => {
+      execve(path, argv, envp);
+      return failure('execve');
+    },
+    getxattr: (path, name) => {
+      // XATTR_SIZE_MAX: no attribute is larger, so one call always gets all of it.
+      const value = Buffer.alloc(65536);
+      const size = Number(getxattr(path, name, value, value.length) as number | bigint);
+      if (size === -1) throw failure('getxattr');
+      return Buffer.from(value.subarray(0, size));
+    },
+    alloc: (bytes) => {
+      const address = koffi.alloc('uint8_t', Math.max(bytes, 1)) as bigint;
+      return { address, view: Buffer.from(koffi.view(address, Math.max(bytes, 1))) };
+    },
+    errnoName,
+    getauxval: (type) => BigInt(getauxval(type) as number | bigint),
+    exit: (status) => {
+      exit(status);
+      throw new Error('_exit returned');
+    },
+    setxattr: (path, name, value) => void check('setxattr', setxattr(path, name, value, value.length, 0) as number),
+  };
+}
+
+// A libc older than 2.34 has no close_range(): its absence only costs a slower path.
+function optional<T>(bind: () => T): T | undefined {
+  try {
+    return bind();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { statusFieldMap, statusMask } from './proc-parse';
+
+// Read with Node's fs rather than through koffi: it decides whether koffi's addon may
+// be loaded at all.
+export function readOwnStatus(): string {
+  try {
+    return readFileSync('/proc/self/status', 'latin1');
+  } catch {
+    return '';
+  }
+}
+
+// Privileged means anything an unprivileged user could not do alone: capabilities in
+// the permitted or effective set, effective uid 0, or ids that differ as after a
+// set-user-ID exec. An unreadable status counts as privileged.
+export function holdsPrivilege(status: string): boolean {
+  const fields = statusFieldMap(status);
+  const ids = (name: string): string[] => (fields.get(name) ?? '').split(/\s+/);
+  const uids = ids('Uid');
+  const gids = ids('Gid');
+  const permitted = statusMask(fields, 'CapPrm');
+  const effective = statusMask(fields, 'CapEff');
+  if (uids.length !== 4 || gids.length !== 4 || permitted === undefined || effective === undefined) return true;
+  const differ = (list: string[]): boolean => list.some((id) => id !== list[0]);
+  return permitted !== 0n || effective !== 0n || uids[1] === '0' || differ(uids) || differ(gids);
+}

@@ -1,0 +1,103 @@
+import type { CapMask } from '../caps/sets';
+import type { MountEntry, UidMapEntry } from '../diagnose/facts';
+
+// Parsers for the kernel's own text files, as proc(5) documents them. Pure, so the
+// odd cases (escaped mount points, optional fields, missing lines) are unit-tested.
+
+export interface StatusFields {
+  bounding: CapMask;
+  ambient: CapMask;
+  tracerPid: number;
+  uids: number[];
+  gids: number[];
+  groups: number[];
+}
+
+// The "Name:\tvalue" lines of /proc/PID/status.
+export function statusFieldMap(text: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
+  }
+  return fields;
+}
+
+// A capability set line (CapPrm, CapBnd, …); undefined when missing or malformed.
+export function statusMask(fields: Map<string, string>, name: string): CapMask | undefined {
+  const value = fields.get(name) ?? '';
+  return /^[0-9a-f]{1,16}$/i.test(value) ? BigInt(`0x${value}`) : undefined;
+}
+
+export function parseStatus(text: string): StatusFields {
+  const fields = statusFieldMap(text);
+  const mask = (name: string): CapMask => {
+    const value = statusMask(fields, name);
+    if (value === undefined) throw new Error(`/proc/self/status has no ${name}`);
+    return value;
+  };
+  const numbers = (name: string): number[] => (fields.get(name) ?? '').split(/\s+/).filter((word) => word !== '').map(Number);
+  return {
+    bounding: mask('CapBnd'),
+    // Kernels before 4.3 have no ambient set, and no CapAmb line.
+    ambient: fields.has('CapAmb') ? mask('CapAmb') : 0n,
+    tracerPid: Number(fields.get('TracerPid') ?? 0),
+    uids: numbers('Uid'),
+    gids: numbers('Gid'),
+    groups: numbers('Groups'),
+  };
+}
+
+export function parseMountinfo(text: string): MountEntry[] {
+  const entries: MountEntry[] = [];
+  for (const line of text.split('\n')) {
+    const fields = line.split(' ');
+    const separator = fields.indexOf('-', 6);
+    if (fields.length < 10 || separator < 0) continue;
+    entries.push({
+      mountId: Number(fields[0]),
+      mountPoint: unescapeOctal(fields[4] ?? ''),
+      options: (fields[5] ?? '').split(','),
+      fsType: fields[separator + 1] ?? '',
+      source: unescapeOctal(fields[separator + 2] ?? ''),
+    });
+  }
+  return entries;
+}
+
+// The kernel writes space, tab, newline and backslash in paths as \ooo.
+function unescapeOctal(text: string): string {
+  return text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}
+
+export function parseUidMap(text: string): UidMapEntry[] {
+  return text.split('\n').flatMap((line) => {
+    const words = line.trim().split(/\s+/);
+    if (words.length !== 3 || !words.every((word) => /^\d+$/.test(word))) return [];
+    return [{ inside: Number(words[0]), outside: Number(words[1]), count: Number(words[2]) }];
+  });
+}
+
+// The initial user namespace maps every ID to itself; any other map is a child's.
+export function isInitialUidMap(map: readonly UidMapEntry[]): boolean {
+  const only = map[0];
+  return map.length === 1 && only !== undefined && only.inside === 0 && only.outside === 0 && only.count === 4294967295;
+}
+
+// The mount ID of an open file, from /proc/self/fdinfo/FD: the kernel's answer to
+// "which mount is this file on", with no path matching involved.
+export function parseFdinfoMountId(text: string): number | undefined {
+  const match = /^mnt_id:\s*(\d+)$/m.exec(text);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+export function parseUnsigned(text: string): number | undefined {
+  const trimmed = text.trim();
+  return /^\d{1,10}$/.test(trimmed) ? Number(trimmed) : undefined;
+}
+
+export function parseRange(text: string): [number, number] | undefined {
+  const words = text.trim().split(/\s+/);
+  if (words.length !== 2 || !words.every((word) => /^\d{1,10}$/.test(word))) return undefined;
+  return [Number(words[0]), Number(words[1])];
+}

@@ -1,0 +1,45 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { explainFailure } from '../../../src/diagnose/explain-failure';
+import { CapexecError, SyscallError } from '../../../src/support/errors';
+import type { Libc } from '../../../src/kernel/libc';
+import { errorLines } from '../../../src/support/messages';
+import { CapsNotPermittedError } from '../../../src/caps/pass';
+
+const NET_ADMIN = 12;
+
+// The system calls a diagnosis makes, answered as for user nobody running capexec on
+// Node: nothing permitted, no securebits, no file capabilities anywhere.
+function fakeLibc(capget: () => void = () => undefined): Libc {
+  return {
+    capget,
+    prctl: () => 0,
+    getauxval: () => 0n,
+    getxattr: () => {
+      throw new SyscallError('getxattr', 61, 'ENODATA', 'No data available');
+    },
+    getenv: (name: string) => (name === 'PATH' ? Buffer.from('/usr/bin:/bin') : undefined),
+  } as unknown as Libc;
+}
+
+test('a refused launch gets its findings as detail lines; the generic fix gives way', () => {
+  const refused = new CapsNotPermittedError([NET_ADMIN]);
+  const explained = explainFailure(fakeLibc(), refused, [NET_ADMIN], [Buffer.from('true')]);
+  assert.is(explained.what, refused.what);
+  assert.is(explained.why, refused.why);
+  assert.is(explained.exitCode, 125);
+  assert.is(explained.fix, undefined);
+  const lines = errorLines(explained);
+  assert.is(lines[0], "capexec: cannot pass cap_net_admin: not in capexec's permitted set");
+  assert.match(lines[1] ?? '', /^  error no_file_caps: capexec runs as a script on Node /);
+});
+
+test('a diagnosis that cannot be made leaves the error as it was', () => {
+  const refused = new CapexecError('cannot raise cap_net_admin into the ambient set', 'Operation not permitted');
+  const failing = fakeLibc(() => {
+    throw new SyscallError('capget', 1, 'EPERM', 'Operation not permitted');
+  });
+  assert.is(explainFailure(failing, refused, [NET_ADMIN], []), refused);
+});
+
+test.run();

@@ -1,0 +1,95 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SyscallError } from '../../../src/support/errors';
+import { prepareForExec, socketActivationFds, type FdTable } from '../../../src/exec/hygiene';
+import type { Libc } from '../../../src/kernel/libc';
+
+const O_NONBLOCK = 0o4000;
+const FD_CLOEXEC = 1;
+
+// A process as Node leaves it: stdio close-on-exec, stdout switched to non-blocking; the
+// caller's fds 3 and 4 close-on-exec like every fd up to 16, Node's own epoll at 5, and
+// the caller's fd 20 as it was passed.
+const TARGETS: Record<number, string> = { 3: '/dev/null', 4: 'socket:[7]', 5: 'anon_inode:[eventpoll]', 20: 'pipe:[9]' };
+const fdTable: FdTable = { list: () => [0, 1, 2, 3, 4, 5, 20], target: (fd) => TARGETS[fd] };
+
+function fakeProcess(env: Record<string, string> = {}, closeRange = false) {
+  const fdFlags = new Map<number, number>([[0, FD_CLOEXEC], [1, FD_CLOEXEC], [2, FD_CLOEXEC], [3, FD_CLOEXEC], [4, FD_CLOEXEC], [5, FD_CLOEXEC], [20, 0]]);
+  const fileFlags = new Map<number, number>([[0, 0], [1, 1 | O_NONBLOCK], [2, 1]]);
+  const resetSignals: number[] = [];
+  let unblocked = false;
+  const libc = {
+    fcntl(fd: number, command: number, argument?: number): number {
+      if (!fdFlags.has(fd)) throw new SyscallError('fcntl', 9, 'EBADF', 'Bad file descriptor');
+      switch (command) {
+        case 1: return fdFlags.get(fd) ?? 0;
+        case 2: fdFlags.set(fd, argument ?? 0); return 0;
+        case 3: return fileFlags.get(fd) ?? 0;
+        case 4: fileFlags.set(fd, argument ?? 0); return 0;
+        default: throw new Error(`unexpected fcntl command ${command}`);
+      }
+    },
+    closeOnExecFrom: (first: number) => {
+      if (!closeRange) return false;
+      for (const fd of fdFlags.keys()) if (fd >= first) fdFlags.set(fd, (fdFlags.get(fd) ?? 0) | FD_CLOEXEC);
+      return true;
+    },
+    resetSignal: (signal: number) => void resetSignals.push(signal),
+    unblockAllSignals: () => void (unblocked = true),
+    getenv: (name: string) => (name in env ? Buffer.from(env[name] ?? '') : undefined),
+  } as unknown as Libc;
+  return { libc, fdFlags, fileFlags, resetSignals, unblocked: () => unblocked };
+}
+
+test('stdio gets the caller\'s blocking mode back and stays open across exec', () => {
+  const proc = fakeProcess();
+  prepareForExec(proc.libc, [0, 1, 1], 0, fdTable);
+  assert.equal([...proc.fileFlags.values()], [0, 1, 1]);
+  for (const fd of [0, 1, 2]) assert.is(proc.fdFlags.get(fd), 0, `fd ${fd}`);
+});
+
+test('a caller\'s own non-blocking stdio stays non-blocking', () => {
+  const proc = fakeProcess();
+  prepareForExec(proc.libc, [O_NONBLOCK, 1 | O_NONBLOCK, 1], 0, fdTable);
+  assert.is(proc.fileFlags.get(0), O_NONBLOCK);
+  assert.is(proc.fileFlags.get(1), 1 | O_NONBLOCK);
+});
+
+test('SIGPIPE and SIGXFSZ go back to their default action, and no signal stays blocked', () => {
+  const proc = fakeProcess();
+  prepareForExec(proc.libc, [0, 1, 1], 0, fdTable);
+  assert.equal(proc.resetSignals.sort((a, b) => a - b), [13, 25]);
+  assert.ok(proc.unblocked());
+});
+
+test('every fd above stdio is closed on exec but the kept ones', () => {
+  const none = fakeProcess();
+  prepareForExec(none.libc, [0, 1, 1], 0, fdTable);
+  for (const fd of [3, 4, 5, 20]) assert.is(none.fdFlags.get(fd), FD_CLOEXEC, `fd ${fd}`);
+  const two = fakeProcess();
+  prepareForExec(two.libc, [0, 1, 1], 2, fdTable);
+  assert.equal([3, 4, 5, 20].map((fd) => two.fdFlags.get(fd)), [0, 0, FD_CLOEXEC, FD_CLOEXEC]);
+});
+
+test('with close_range(), the same fds end up closed on exec', () => {
+  for (const keep of [0, 2]) {
+    const proc = fakeProcess({}, true);
+    prepareForExec(proc.libc, [0, 1, 1], keep, fdTable);
+    assert.equal([3, 4, 5, 20].map((fd) => proc.fdFlags.get(fd)), keep === 0 ? [1, 1, 1, 1] : [0, 0, 1, 1], `keep ${keep}`);
+  }
+});
+
+test('a kept range reaching one of Node\'s own fds is refused', () => {
+  const proc = fakeProcess();
+  assert.throws(() => prepareForExec(proc.libc, [0, 1, 1], 3, fdTable), /cannot keep fd 5 of 3-5/);
+});
+
+test('LISTEN_FDS counts only when LISTEN_PID is this process', () => {
+  assert.is(socketActivationFds(fakeProcess({ LISTEN_PID: '42', LISTEN_FDS: '3' }).libc, 42), 3);
+  assert.is(socketActivationFds(fakeProcess({ LISTEN_PID: '41', LISTEN_FDS: '3' }).libc, 42), 0);
+  assert.is(socketActivationFds(fakeProcess({ LISTEN_PID: '42', LISTEN_FDS: '-1' }).libc, 42), 0);
+  assert.is(socketActivationFds(fakeProcess({ LISTEN_PID: '42', LISTEN_FDS: '9999999' }).libc, 42), 0);
+  assert.is(socketActivationFds(fakeProcess({ LISTEN_FDS: '3' }).libc, 42), 0);
+});
+
+test.run();

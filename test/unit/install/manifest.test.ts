@@ -1,0 +1,63 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FILES } from '../../../src/install/layout';
+import { parseManifest, serializeManifest, type Manifest } from '../../../src/install/manifest';
+
+const SHA = 'a'.repeat(64);
+const manifest: Manifest = {
+  caps: 'cap_net_admin+p',
+  group: 'netdev',
+  createdDirectories: ['libexec/capexec', 'libexec'],
+  files: {
+    [FILES.link]: { symlink: '/opt/x/libexec/capexec/capexec' },
+    [FILES.executable]: { sha256: SHA },
+  },
+};
+
+test('a manifest survives writing and reading, in a stable order', () => {
+  const text = serializeManifest(manifest);
+  const read = parseManifest(text);
+  assert.equal(read, { ...manifest, createdDirectories: ['libexec', 'libexec/capexec'], files: manifest.files });
+  assert.ok(!('error' in read) && serializeManifest(read) === text);
+  assert.ok(text.indexOf(FILES.executable) < text.indexOf(FILES.link));
+});
+
+test('no group is recorded as null and read as undefined', () => {
+  const text = serializeManifest({ ...manifest, group: undefined });
+  assert.match(text, /"group": null/);
+  const read = parseManifest(text);
+  assert.ok(!('error' in read) && read.group === undefined);
+});
+
+function rejects(change: Record<string, unknown>, why: RegExp): void {
+  const value = { ...JSON.parse(serializeManifest(manifest)) as Record<string, unknown>, ...change };
+  const read = parseManifest(JSON.stringify(value));
+  assert.ok('error' in read, JSON.stringify(change));
+  assert.match((read as { error: string }).error, why);
+}
+
+test('nothing outside the fixed layout is accepted', () => {
+  rejects({ createdDirectories: ['etc'] }, /outside the layout/);
+  rejects({ createdDirectories: ['../..'] }, /outside the layout/);
+  rejects({ files: { '/etc/passwd': { sha256: SHA } } }, /outside the layout: \/etc\/passwd/);
+  rejects({ files: { 'bin/../../etc/shadow': { sha256: SHA } } }, /outside the layout/);
+});
+
+test('a name from a damaged manifest is escaped before it reaches the terminal', () => {
+  const read = parseManifest(JSON.stringify({ ...JSON.parse(serializeManifest(manifest)) as object, files: { 'x\x1b]0;owned\x07\n': { sha256: SHA } } }));
+  assert.equal(read, { error: 'names a file outside the layout: x\\x1b]0;owned\\x07\\x0a' });
+});
+
+test('damaged entries are rejected', () => {
+  assert.equal(parseManifest('{'), { error: 'not valid JSON' });
+  assert.match((parseManifest('[]') as { error: string }).error, /not a capexec-install-manifest\/1 file/);
+  rejects({ format: 'capexec-install-manifest/2' }, /not a capexec-install-manifest/);
+  rejects({ caps: 12 }, /no caps/);
+  rejects({ group: 5 }, /group/);
+  rejects({ files: [] }, /no files/);
+  rejects({ files: { [FILES.addon]: { sha256: 'abc' } } }, /bad entry/);
+  rejects({ files: { [FILES.addon]: { sha256: SHA, symlink: '/x' } } }, /bad entry/);
+  rejects({ files: { [FILES.link]: { symlink: 'relative' } } }, /bad entry/);
+});
+
+test.run();

@@ -1,0 +1,96 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { findUntrustedComponent, findUntrustedEntry, type PathStat, type StatPath } from '../../../src/support/trusted-path';
+
+const dir = (mode: number, uid = 0): PathStat => ({ kind: 'directory', uid, mode: 0o040000 | mode, links: 1 });
+const file = (mode: number, uid = 0): PathStat => ({ kind: 'file', uid, mode: 0o100000 | mode, links: 1 });
+
+// A made-up filesystem: the standard layout, with `changes` on top.
+function fs(changes: Record<string, PathStat> = {}): StatPath {
+  const entries: Record<string, PathStat> = {
+    '/': dir(0o755),
+    '/opt': dir(0o755),
+    '/opt/capexec': dir(0o755),
+    '/opt/capexec/koffi.node': file(0o644),
+    '/tmp': dir(0o1777),
+    '/tmp/capexec-x': dir(0o755),
+    '/tmp/capexec-x/koffi.node': file(0o755),
+    ...changes,
+  };
+  return (path) => entries[path] ?? { error: 'does not exist', missing: true };
+}
+
+const check = (path: string, stat: StatPath, expected: 'file' | 'directory' = 'file') => findUntrustedComponent(path, expected, stat);
+
+test('a file with a second name is refused: the other name may be somewhere others control', () => {
+  const linked: PathStat = { ...file(0o644), links: 2 };
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt/capexec/koffi.node': linked }))?.why, 'has 2 hard links');
+});
+
+test('a root-owned file in root-owned, unwritable directories is trusted', () => {
+  assert.is(check('/opt/capexec/koffi.node', fs()), undefined);
+  assert.is(check('/opt/capexec', fs(), 'directory'), undefined);
+});
+
+test('a sticky world-writable directory above a root-owned one is acceptable', () => {
+  assert.is(check('/tmp/capexec-x/koffi.node', fs()), undefined);
+});
+
+test('a world-writable directory without the sticky bit is not', () => {
+  const problem = check('/tmp/capexec-x/koffi.node', fs({ '/tmp': dir(0o777) }));
+  assert.equal(problem?.path, '/tmp');
+  assert.match(problem?.why ?? '', /^is writable by group and others \(mode 0777\)$/);
+  assert.match(problem?.fix ?? '', /chmod go-w \/tmp$/);
+});
+
+test('the sticky exception never covers the target itself', () => {
+  assert.equal(check('/tmp', fs(), 'directory')?.path, '/tmp');
+});
+
+test('every component is checked, from the root down', () => {
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/': dir(0o775) }))?.path, '/');
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt': dir(0o755, 1000) }))?.why, 'is owned by uid 1000, not root');
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt/capexec': dir(0o757) }))?.why, 'is writable by others (mode 0757)');
+});
+
+test('a group-writable or non-root addon is refused', () => {
+  const writable = check('/opt/capexec/koffi.node', fs({ '/opt/capexec/koffi.node': file(0o664) }));
+  assert.equal(writable, {
+    path: '/opt/capexec/koffi.node',
+    why: 'is writable by group (mode 0664)',
+    fix: 'as root: chmod go-w /opt/capexec/koffi.node',
+  });
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt/capexec/koffi.node': file(0o644, 65534) }))?.why, 'is owned by uid 65534, not root');
+  // Group-writable and sticky still is not a file anyone may replace.
+  assert.ok(check('/opt/capexec/koffi.node', fs({ '/opt/capexec/koffi.node': file(0o1664) })));
+});
+
+test('symbolic links, wrong kinds and missing components are refused', () => {
+  const link: PathStat = { kind: 'symlink', uid: 0, mode: 0o120777, links: 1 };
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt': link }))?.why, 'is a symbolic link');
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt/capexec/koffi.node': link }))?.why, 'is a symbolic link');
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt/capexec/koffi.node': dir(0o755) }))?.why, 'is not a regular file');
+  assert.equal(check('/opt/capexec', fs({ '/opt/capexec': file(0o755) }), 'directory')?.why, 'is not a directory');
+  assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt/capexec': { kind: 'other', uid: 0, mode: 0o020666, links: 1 } }))?.why, 'is not a directory');
+  assert.equal(check('/opt/gone/koffi.node', fs()), { path: '/opt/gone', why: 'does not exist', fix: 'check the path' });
+});
+
+test('one entry on its own is judged as a target: no sticky allowance', () => {
+  assert.is(findUntrustedEntry('/opt/share', dir(0o755), 'directory'), undefined);
+  assert.equal(findUntrustedEntry('/opt/share', dir(0o1777), 'directory')?.why, 'is writable by group and others (mode 1777)');
+  assert.equal(findUntrustedEntry('/opt/share', dir(0o755, 65534), 'directory')?.why, 'is owned by uid 65534, not root');
+  assert.equal(findUntrustedEntry('/opt/share', { kind: 'symlink', uid: 0, mode: 0o120777, links: 1 }, 'directory')?.why, 'is a symbolic link');
+});
+
+test('only normalized absolute paths are judged', () => {
+  for (const path of ['koffi.node', '/opt/../opt/capexec/koffi.node', '/opt//capexec/koffi.node', '/opt/capexec/koffi.node/']) {
+    assert.match(check(path, fs())?.why ?? '', /normalized absolute path/, path);
+  }
+});
+
+test('hostile path text is escaped in the suggested fix', () => {
+  const stat: StatPath = (path) => (path === '/\x1b[2J' ? dir(0o777) : dir(0o755));
+  assert.is(check('/\x1b[2J', stat, 'directory')?.fix, 'as root: chmod go-w /\\x1b[2J');
+});
+
+test.run();

@@ -21,14 +21,19 @@ export function capName(cap: number): string {
   return `cap_${NAMES[cap] ?? String(cap)}`;
 }
 
-// How messages name several capabilities: `cap_net_admin, cap_net_raw`.
-export function capList(caps: readonly number[]): string {
+// How prose names several capabilities: `cap_net_admin, cap_net_raw`.
+export function capsText(caps: readonly number[]): string {
   return caps.map(capName).join(', ');
+}
+
+// The form a command line takes them in, for setcap(8) and --cap: `cap_net_admin,cap_net_raw`.
+export function capsArgument(caps: readonly number[]): string {
+  return caps.map(capName).join(',');
 }
 
 // The command that gives `file` exactly these capabilities, permitted only.
 export function setcapCommand(caps: readonly number[], file: string | Buffer): string {
-  return `setcap ${caps.map(capName).join(',')}+p ${printable(file)}`;
+  return `setcap ${capsArgument(caps)}+p ${printable(file)}`;
 }
 
 export type CapLookup =
@@ -95,9 +100,9 @@ export function resolveCapNames(texts: readonly string[], lastCap: number): numb
 
 function capNameError(text: string, found: Exclude<CapLookup, { ok: true }>, lastCap: number): CapexecError {
   if (found.reason === 'unsupported') {
-    return new CapexecError(`capability '${printable(text)}'`, `not known to this kernel, whose last is ${capName(lastCap)} (${lastCap})`);
+    return new CapexecError('unsupported_capability', `capability '${printable(text)}'`, `not known to this kernel, whose last is ${capName(lastCap)} (${lastCap})`);
   }
-  return new CapexecError(`unknown capability '${printable(text)}'`, undefined, {
+  return new CapexecError('unknown_capability', `unknown capability '${printable(text)}'`, undefined, {
     fix: found.suggestion === undefined ? 'see capabilities(7) for the names' : `did you mean ${found.suggestion}?`,
   });
 }

@@ -1,18 +1,21 @@
-import { capList, capName, setcapCommand } from './names';
+import { capsText, capName, setcapCommand } from './names';
 import { hasCap, maskOf } from './sets';
 import { clearAmbient, isAmbient, raiseAmbient, readCapState, writeCapState } from './state';
-import { CapexecError, SyscallError } from '../support/errors';
+import { CapexecError, SyscallError, type ErrorCode } from '../support/errors';
 import { isStandaloneExecutable } from '../kernel/addon';
 import type { Libc } from '../kernel/libc';
 
 export class CapsNotPermittedError extends CapexecError {
+  readonly missing: readonly number[];
+
   constructor(missing: readonly number[]) {
     // Never suggest file capabilities for the system's node: anyone could then run
     // any code with them.
     const fix = isStandaloneExecutable()
       ? `as root: ${setcapCommand(missing, process.execPath)}`
       : 'run the standalone executable (npm run build makes dist/capexec), given file capabilities';
-    super(`cannot pass ${capList(missing)}`, `not in capexec's permitted set`, { fix });
+    super('caps_not_permitted', `cannot pass ${capsText(missing)}`, `not in capexec's permitted set`, { fix });
+    this.missing = missing;
   }
 }
 
@@ -28,22 +31,23 @@ export function passCapabilities(c: Libc, caps: readonly number[]): void {
   // Inheritable becomes exactly the request, so nothing else can reach a helper that
   // has inheritable file capabilities of its own; what capexec itself holds shrinks to
   // the request too, and none of it stays effective for the work left before the exec.
-  refusedBy(() => writeCapState(c, { effective: 0n, permitted: state.permitted & maskOf(caps), inheritable: maskOf(caps) }), `cannot make ${caps.map(capName).join(', ')} inheritable`);
-  refusedBy(() => clearAmbient(c), 'cannot clear the ambient set');
+  const inheritable = { effective: 0n, permitted: state.permitted & maskOf(caps), inheritable: maskOf(caps) };
+  refusedBy(() => writeCapState(c, inheritable), 'caps_not_inheritable', `cannot make ${capsText(caps)} inheritable`);
+  refusedBy(() => clearAmbient(c), 'ambient_not_cleared', 'cannot clear the ambient set');
   for (const cap of caps) {
     const what = `cannot raise ${capName(cap)} into the ambient set`;
-    refusedBy(() => raiseAmbient(c, cap), what);
-    if (!isAmbient(c, cap)) throw new CapexecError(what, 'the kernel did not keep it');
+    refusedBy(() => raiseAmbient(c, cap), 'ambient_raise_refused', what);
+    if (!isAmbient(c, cap)) throw new CapexecError('ambient_not_kept', what, 'the kernel did not keep it');
   }
 }
 
 // A refused capset() or prctl() is the user's environment speaking (a bounding set, a
 // securebit, an old kernel), not a bug: it gets the one-line error, and a diagnosis.
-function refusedBy(call: () => void, what: string): void {
+function refusedBy(call: () => void, code: ErrorCode, what: string): void {
   try {
     call();
   } catch (error) {
     if (!(error instanceof SyscallError)) throw error;
-    throw new CapexecError(what, error.description);
+    throw new CapexecError(code, what, error.description, { cause: error });
   }
 }

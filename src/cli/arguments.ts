@@ -67,12 +67,12 @@ export function parseArguments(args: readonly string[]): Options {
       return { mode, prefix: single(parsed['uninstall'], 'uninstall', 'PREFIX') };
     case 'install': {
       const group = parsed['group'] === undefined ? undefined : single(parsed['group'], 'group', 'a group name');
-      return { mode, prefix: single(parsed['install'], 'install', 'PREFIX'), caps: capList(parsed['cap']), group };
+      return { mode, prefix: single(parsed['install'], 'install', 'PREFIX'), caps: capOption(parsed['cap']), group };
     }
     case 'doctor':
-      return { mode, json: parsed['json'] === true, caps: capList(parsed['cap']), command };
+      return { mode, json: parsed['json'] === true, caps: capOption(parsed['cap']), command };
     case 'launch': {
-      const caps = capList(parsed['cap']);
+      const caps = capOption(parsed['cap']);
       if (command.length === 0) {
         throw usage('no command given', 'put the command after the options: capexec --cap net_admin -- COMMAND');
       }
@@ -103,7 +103,7 @@ function takesNextArgument(arg: string): boolean {
   return at === letters.length - 1;
 }
 
-function capList(value: unknown): string[] {
+function capOption(value: unknown): string[] {
   const caps = listOf(value).flatMap((item) => {
     if (typeof item !== 'string' || item === '') throw usage('--cap needs a capability name');
     return item.split(',').map((name) => {
@@ -137,5 +137,5 @@ function listOf(value: unknown): unknown[] {
 }
 
 function usage(what: string, fix = 'see capexec --help'): CapexecError {
-  return new CapexecError(what, undefined, { fix });
+  return new CapexecError('usage', what, undefined, { fix });
 }

@@ -1,13 +1,12 @@
-import { capList, resolveCapNames } from '../caps/names';
-import { collectFacts, type CommandToInspect } from '../diagnose/collect-facts';
+import { capsText, resolveCapNames } from '../caps/names';
+import { collectFacts } from '../diagnose/collect-facts';
 import { diagnose, type Diagnosis } from '../diagnose/diagnose';
-import { findingLine } from '../diagnose/findings';
 import { writeAll } from '../support/output';
 import { libc } from '../kernel/libc';
-import { printable } from '../support/messages';
+import { findingLine, printable } from '../support/messages';
 import { readCapLastCap } from '../kernel/proc';
 import { argvEntries, rawArgvTail } from '../exec/raw-argv';
-import { requireRunnable, resolveCommand } from '../exec/resolve-command';
+import { lookUpCommand, requireRunnable, type CommandToInspect } from '../exec/resolve-command';
 
 export interface DoctorRequest {
   json: boolean;
@@ -25,10 +24,8 @@ export function doctor(request: DoctorRequest): number {
   const caps = resolveCapNames(request.caps, readCapLastCap());
   let command: CommandToInspect | undefined;
   if (request.command.length > 0) {
-    const [name = Buffer.alloc(0), ...args] = argvEntries(rawArgvTail(request.command));
-    const path = resolveCommand(name, c.getenv('PATH'));
-    requireRunnable(path);
-    command = { path, args };
+    command = lookUpCommand(argvEntries(rawArgvTail(request.command)), c.getenv('PATH'));
+    requireRunnable(command.path);
   }
   const diagnosis = diagnose(collectFacts(c, caps, command));
   writeAll(1, request.json ? doctorJson(diagnosis) : doctorText(diagnosis, caps, command?.path));
@@ -43,7 +40,7 @@ export function doctorJson(diagnosis: Diagnosis): string {
 // A verdict line, then one line per finding.
 export function doctorText(diagnosis: Diagnosis, caps: readonly number[], command: Buffer | undefined): string {
   const target = command === undefined ? 'a command' : printable(command);
-  let verdict = `capexec: ${capList(caps)} would ${diagnosis.ok ? '' : 'not '}reach ${target}`;
-  if (diagnosis.missing.length > 0) verdict += `: capexec does not hold ${capList(diagnosis.missing)}`;
+  let verdict = `capexec: ${capsText(caps)} would ${diagnosis.ok ? '' : 'not '}reach ${target}`;
+  if (diagnosis.missing.length > 0) verdict += `: capexec does not hold ${capsText(diagnosis.missing)}`;
   return [verdict, ...diagnosis.findings.map((finding) => `  ${findingLine(finding)}`)].join('\n') + '\n';
 }

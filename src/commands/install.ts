@@ -2,7 +2,7 @@ import { chmodSync, chownSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { resolveCapNames } from '../caps/names';
 import { maskOf, type CapMask } from '../caps/sets';
-import { CapexecError, SyscallError } from '../support/errors';
+import { CapexecError, SyscallError, systemErrorCode } from '../support/errors';
 import { CAPABILITY_XATTR, encodePermittedOnly } from '../caps/file-caps';
 import { fileCapsProblem, permittedText } from '../install/stored-caps';
 import { commitAll, discardStaged, fileSystemFailure, findContent, replaceWithSymlink, stageCopy, stageText, type StagedFile } from '../install/files';
@@ -66,7 +66,7 @@ export function install(request: InstallRequest): number {
 function checkRequest(request: InstallRequest): InstallPlan {
   requireRoot('install', process.getuid?.() ?? -1, process.geteuid?.() ?? -1);
   if (!isStandaloneExecutable()) {
-    throw new CapexecError('--install works only from the standalone executable', 'this is capexec as a script on Node', {
+    throw new CapexecError('not_standalone', '--install works only from the standalone executable', 'this is capexec as a script on Node', {
       fix: 'npm run build, then run dist/capexec --install',
     });
   }
@@ -78,7 +78,7 @@ function checkRequest(request: InstallRequest): InstallPlan {
   const previous = readManifest(prefix);
   const foreign = foreignFiles(previous, (file) => findContent(under(prefix, file), false))[0];
   if (foreign !== undefined) {
-    throw new CapexecError(`refusing to replace ${printable(under(prefix, foreign))}`, 'capexec --install did not put it there', {
+    throw new CapexecError('foreign_file', `refusing to replace ${printable(under(prefix, foreign))}`, 'capexec --install did not put it there', {
       fix: 'move it away first',
     });
   }
@@ -129,7 +129,7 @@ function locateSources(): Record<keyof typeof SOURCE_NAMES, string> {
     } catch {
       // Reported below, as for any non-file.
     }
-    if (!isFile) throw new CapexecError(`cannot install: ${printable(path)} is missing`, undefined, { fix: 'npm run build' });
+    if (!isFile) throw new CapexecError('build_file_missing', `cannot install: ${printable(path)} is missing`, undefined, { fix: 'npm run build' });
   }
   return sources as Record<keyof typeof SOURCE_NAMES, string>;
 }
@@ -156,9 +156,9 @@ function createDirectories(prefix: string, group: Group | undefined): InstalledD
     chmodSync(path, group === undefined ? 0o755 : 0o750);
   } catch (error) {
     removeDirectories(prefix, created);
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const code = systemErrorCode(error) ?? 'error';
     const path = (error as NodeJS.ErrnoException).path ?? prefix;
-    throw new CapexecError(`cannot create ${printable(path)}`, code === 'EEXIST' ? 'something that is not a directory is in the way' : code);
+    throw new CapexecError('directory_create_failed', `cannot create ${printable(path)}`, code === 'EEXIST' ? 'something that is not a directory is in the way' : code);
   }
   return created;
 }
@@ -180,7 +180,7 @@ function setPermittedCaps(path: string, mask: CapMask): void {
     c.setxattr(path, CAPABILITY_XATTR, encodePermittedOnly(mask));
   } catch (error) {
     if (!(error instanceof SyscallError)) throw error;
-    throw new CapexecError(`cannot set ${permittedText(mask)} on ${printable(path)}`, error.description, {
+    throw new CapexecError('file_caps_not_set', `cannot set ${permittedText(mask)} on ${printable(path)}`, error.description, {
       fix: error.code === 'EOPNOTSUPP' ? 'PREFIX must be on a filesystem with extended attributes' : undefined,
     });
   }
@@ -191,5 +191,5 @@ function setPermittedCaps(path: string, mask: CapMask): void {
     if (!(error instanceof SyscallError) || error.code !== 'ENODATA') throw error;
   }
   const problem = fileCapsProblem(stored, mask);
-  if (problem !== undefined) throw new CapexecError(`cannot set ${permittedText(mask)} on ${printable(path)}`, problem);
+  if (problem !== undefined) throw new CapexecError('file_caps_not_set', `cannot set ${permittedText(mask)} on ${printable(path)}`, problem);
 }

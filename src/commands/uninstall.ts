@@ -1,6 +1,6 @@
 import { rmdirSync, rmSync } from 'node:fs';
 import { writeAll } from '../support/output';
-import { CapexecError } from '../support/errors';
+import { CapexecError, systemErrorCode } from '../support/errors';
 import { fileSystemFailure, findContent } from '../install/files';
 import { DIRECTORIES, MANIFEST, under } from '../install/layout';
 import { readManifest } from '../install/manifest';
@@ -24,7 +24,7 @@ export function uninstall(request: UninstallRequest): number {
   const manifestPath = under(prefix, MANIFEST);
   const manifest = readManifest(prefix);
   if (manifest === undefined) {
-    throw new CapexecError(`nothing to uninstall in ${printable(prefix)}`, `${printable(manifestPath)} does not exist`);
+    throw new CapexecError('nothing_to_uninstall', `nothing to uninstall in ${printable(prefix)}`, `${printable(manifestPath)} does not exist`);
   }
 
   const out: string[] = [];
@@ -36,7 +36,7 @@ export function uninstall(request: UninstallRequest): number {
         rmSync(under(prefix, step.file));
         out.push(`removed ${path}`);
       } else if (step.action === 'keep') {
-        notes.push(...errorLines(new CapexecError(`kept ${path}`, step.why)));
+        notes.push(...errorLines(new CapexecError('file_kept', `kept ${path}`, step.why)));
       }
     }
     rmSync(manifestPath);
@@ -53,8 +53,8 @@ export function uninstall(request: UninstallRequest): number {
       rmdirSync(path);
       out.push(`removed ${printable(path)}/`);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') notes.push(...errorLines(new CapexecError(`kept ${printable(path)}/`, code === 'ENOTEMPTY' ? 'not empty' : code ?? 'error')));
+      const code = systemErrorCode(error);
+      if (code !== 'ENOENT') notes.push(...errorLines(new CapexecError('file_kept', `kept ${printable(path)}/`, code === 'ENOTEMPTY' ? 'not empty' : code ?? 'error')));
     }
   }
   writeAll(1, `${out.join('\n')}\n`);

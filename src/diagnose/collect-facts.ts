@@ -1,7 +1,8 @@
 import { accessSync, closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { isAmbient, readCapState } from '../caps/state';
 import { CAPABILITY_XATTR } from '../caps/file-caps';
-import { CapexecError, SyscallError } from '../support/errors';
+import { CapexecError, SyscallError, systemErrorCode } from '../support/errors';
+import type { CommandToInspect } from '../exec/resolve-command';
 import { isStandaloneExecutable } from '../kernel/addon';
 import type { Libc } from '../kernel/libc';
 import { readCapLastCap, readProcFile } from '../kernel/proc';
@@ -15,12 +16,6 @@ const AT_SECURE = 23;
 const O_PATH = 0o10000000;
 
 const TUN_DEVICE = '/dev/net/tun';
-
-export interface CommandToInspect {
-  // As resolveCommand() found it.
-  path: Buffer;
-  args: readonly Buffer[];
-}
 
 export function collectFacts(c: Libc, requested: readonly number[], command: CommandToInspect | undefined): Facts {
   const mounts = parseMountinfo(readProcFile('/proc/self/mountinfo').toString('utf8'));
@@ -65,8 +60,8 @@ function probe(call: () => unknown): ProbeResult {
     return { ok: true };
   } catch (error) {
     if (error instanceof SyscallError) return { ok: false, errno: error.code };
-    const code = (error as NodeJS.ErrnoException).code;
-    if (typeof code === 'string') return { ok: false, errno: code };
+    const code = systemErrorCode(error);
+    if (code !== undefined) return { ok: false, errno: code };
     throw error;
   }
 }
@@ -109,9 +104,9 @@ function executableFacts(c: Libc, mounts: readonly MountEntry[]): ExecutableFact
   try {
     inspected = inspect(c, mounts, '/proc/self/exe');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (typeof code !== 'string') throw error;
-    throw new CapexecError('cannot inspect /proc/self/exe', code, { fix: 'is /proc mounted?' });
+    const code = systemErrorCode(error);
+    if (code === undefined) throw error;
+    throw new CapexecError('proc_unreadable', 'cannot inspect /proc/self/exe', code, { fix: 'is /proc mounted?' });
   }
   const { mount, capability } = inspected;
   return { path: Buffer.from(process.execPath), mount, capability, standalone: isStandaloneExecutable() };
@@ -124,7 +119,7 @@ function commandFacts(c: Libc, mounts: readonly MountEntry[], command: CommandTo
   try {
     inspected = inspect(c, mounts, command.path);
   } catch (error) {
-    if (typeof (error as NodeJS.ErrnoException).code === 'string') return undefined;
+    if (systemErrorCode(error) !== undefined) return undefined;
     throw error;
   }
   const { stats, mount, capability } = inspected;

@@ -1,4 +1,4 @@
-import { capList, capName, setcapCommand } from '../caps/names';
+import { capsText, capName, setcapCommand } from '../caps/names';
 import { capsIn, type CapMask } from '../caps/sets';
 import { printable } from '../support/messages';
 import type { DeviceFacts, MountEntry, UidMapEntry } from './facts';
@@ -28,7 +28,7 @@ export interface Finding {
 }
 
 const neverReached = (missing: readonly number[]): string =>
-  `${capList(missing)} never reached capexec's permitted set`;
+  `${capsText(missing)} never reached capexec's permitted set`;
 
 export function nosuid(executable: Buffer, mount: MountEntry, missing: readonly number[]): Finding {
   return {
@@ -100,7 +100,7 @@ export function noFileCaps(executable: Buffer, problem: FileCapsProblem, missing
       return {
         id: 'no_file_caps',
         severity: 'error',
-        message: `${file} has file capabilities ${fileCapsText(problem.caps)}, without ${capList(missing)}`,
+        message: `${file} has file capabilities ${fileCapsText(problem.caps)}, without ${capsText(missing)}`,
         // setcap replaces the whole attribute: keep what the file already grants.
         fix: `as root: ${setcapCommand([...new Set([...capsIn(problem.caps.permitted), ...missing])].sort((a, b) => a - b), executable)}`,
       };
@@ -124,7 +124,7 @@ export function bounding(caps: readonly number[]): Finding {
   return {
     id: 'bounding',
     severity: 'error',
-    message: `the bounding set lacks ${capList(caps)}, so neither the inheritable nor the ambient set can hold ${them} (a container runtime or service manager dropped ${them})`,
+    message: `the bounding set lacks ${capsText(caps)}, so neither the inheritable nor the ambient set can hold ${them} (a container runtime or service manager dropped ${them})`,
     fix: `start capexec where the bounding set keeps ${them}: docker run --cap-add, systemd CapabilityBoundingSet=`,
   };
 }
@@ -170,8 +170,8 @@ export function targetCancelsAmbient(
   });
   const lost = requested.filter((cap) => (granted & (1n << BigInt(cap))) === 0n);
   const outcome = lost.length === 0
-    ? `it gets ${capList(requested)} from its own privileges, not from capexec`
-    : `${capList(lost)} will not reach it`;
+    ? `it gets ${capsText(requested)} from its own privileges, not from capexec`
+    : `${capsText(lost)} will not reach it`;
   const setid = sources.some((source) => source.kind !== 'file-caps');
   return {
     id: 'target_cancels_ambient',
@@ -212,10 +212,4 @@ export function userNamespace(uidMap: readonly UidMapEntry[]): Finding {
     message: `capexec runs in a user namespace other than the initial one (uid_map: ${map === '' ? 'empty' : map}): its capabilities act only on what that namespace owns, not on the host's devices or network`,
     fix: 'run capexec in the initial user namespace, outside the container',
   };
-}
-
-// One line per finding, as --doctor prints them and as they follow a failed launch's
-// error line.
-export function findingLine(finding: Finding): string {
-  return `${finding.severity} ${finding.id}: ${finding.message} (${finding.fix})`;
 }

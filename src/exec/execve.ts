@@ -33,7 +33,7 @@ export function execCommand(c: Libc, path: Buffer, argv: RawArgv): never {
   words[2 * argv.count + 1] = 0;
 
   const error = c.execve(strings.address, pointers.address, c.environ());
-  throw new CapexecError(printable(path), error.description, {
+  throw new CapexecError(error.code === 'ENOENT' ? 'command_not_found' : 'command_not_runnable', printable(path), error.description, {
     exitCode: error.code === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN,
   });
 }

@@ -65,7 +65,7 @@ const NODE_OWN_FD = /^anon_inode:\[(eventpoll|io_uring|eventfd)\]$/;
 function refuseNodeOwnFd(fd: number, keep: number, fds: FdTable): void {
   const target = fds.target(fd);
   if (target !== undefined && NODE_OWN_FD.test(target)) {
-    throw new CapexecError(`cannot keep fd ${fd} of 3-${2 + keep}`, `it is not the caller's but capexec's own ${target}`, {
+    throw new CapexecError('fd_not_callers', `cannot keep fd ${fd} of 3-${2 + keep}`, `it is not the caller's but capexec's own ${target}`, {
       fix: 'keep only fds the caller passes, numbered from 3 without gaps',
     });
   }

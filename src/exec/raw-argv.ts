@@ -19,7 +19,7 @@ export function rawArgvTail(tail: readonly string[], cmdline: Buffer = readProcF
   const guess = cmdline.length - Buffer.byteLength(expected);
   const start = startsTail(cmdline, guess, expected) ? guess : startOfLastStrings(cmdline, tail.length);
   if (start === undefined || !startsTail(cmdline, start, expected)) {
-    throw new CapexecError('cannot read the command line', '/proc/self/cmdline does not match the arguments');
+    throw new CapexecError('cmdline_mismatch', 'cannot read the command line', '/proc/self/cmdline does not match the arguments');
   }
   return { block: cmdline.subarray(start), count: tail.length };
 }

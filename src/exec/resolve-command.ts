@@ -21,13 +21,13 @@ export function resolveCommand(name: Buffer, pathVariable: Buffer | undefined): 
     if (kind === 'unrunnable') sawUnrunnable = true;
   }
   if (sawUnrunnable) {
-    throw new CapexecError(printable(name), 'Permission denied', { exitCode: EXIT_CANNOT_RUN });
+    throw new CapexecError('command_not_runnable', printable(name), 'Permission denied', { exitCode: EXIT_CANNOT_RUN });
   }
   throw notFound(name);
 }
 
 function notFound(name: Buffer): CapexecError {
-  return new CapexecError(`'${printable(name)}'`, 'command not found', { exitCode: EXIT_NOT_FOUND });
+  return new CapexecError('command_not_found', `'${printable(name)}'`, 'command not found', { exitCode: EXIT_NOT_FOUND });
 }
 
 function splitPath(path: Buffer): Buffer[] {
@@ -56,12 +56,24 @@ function probe(candidate: Buffer): 'missing' | 'unrunnable' | 'runnable' {
   return isFile ? 'runnable' : 'unrunnable';
 }
 
+export interface CommandToInspect {
+  // As resolveCommand() found it.
+  path: Buffer;
+  args: readonly Buffer[];
+}
+
+// argv's first word found along PATH, with the rest of argv: what the diagnosis inspects.
+export function lookUpCommand(argv: readonly Buffer[], pathVariable: Buffer | undefined): CommandToInspect {
+  const [name = Buffer.alloc(0), ...args] = argv;
+  return { path: resolveCommand(name, pathVariable), args };
+}
+
 // What execve() would say of a resolved path, for --doctor, which never execs: 127 when
 // nothing is there, 126 when it cannot be run. ENOEXEC is left to the real exec.
 export function requireRunnable(path: Buffer): void {
   const kind = probe(path);
   if (kind === 'missing') {
-    throw new CapexecError(printable(path), 'No such file or directory', { exitCode: EXIT_NOT_FOUND });
+    throw new CapexecError('command_not_found', printable(path), 'No such file or directory', { exitCode: EXIT_NOT_FOUND });
   }
-  if (kind === 'unrunnable') throw new CapexecError(printable(path), 'Permission denied', { exitCode: EXIT_CANNOT_RUN });
+  if (kind === 'unrunnable') throw new CapexecError('command_not_runnable', printable(path), 'Permission denied', { exitCode: EXIT_CANNOT_RUN });
 }

@@ -3,7 +3,7 @@ import {
   closeSync, fchmodSync, fchownSync, fsyncSync, lstatSync, openSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync,
   writeSync,
 } from 'node:fs';
-import { CapexecError } from '../support/errors';
+import { CapexecError, systemErrorCode } from '../support/errors';
 import type { FoundContent } from './ownership';
 import { printable } from '../support/messages';
 
@@ -106,7 +106,7 @@ export function findContent(path: string, hash: boolean): FoundContent {
   try {
     found = lstatSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { missing: true };
+    if (systemErrorCode(error) === 'ENOENT') return { missing: true };
     throw error;
   }
   if (found.isSymbolicLink()) return { symlink: readlinkSync(path) };
@@ -117,9 +117,10 @@ export function findContent(path: string, hash: boolean): FoundContent {
 // A failed file operation as the one-line error users get, e.g. "cannot install into
 // /opt: /opt/bin/capexec.capexec-new: ENOSPC"; anything else is passed on as it is.
 export function fileSystemFailure(what: string, error: unknown): unknown {
-  const { code, path } = error as NodeJS.ErrnoException;
-  if (!(error instanceof Error) || code === undefined) return error;
-  return new CapexecError(what, `${path === undefined ? '' : `${printable(path)}: `}${code}`);
+  const code = systemErrorCode(error);
+  if (code === undefined) return error;
+  const { path } = error as NodeJS.ErrnoException;
+  return new CapexecError('file_operation_failed', what, `${path === undefined ? '' : `${printable(path)}: `}${code}`);
 }
 
 function sha256Of(path: string): string {

@@ -11,15 +11,15 @@ export interface Group {
 // getent(1) asks NSS, so groups from LDAP or sssd are found as well as /etc/group's.
 export function lookupGroup(name: string): Group {
   if (!/^[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?$/.test(name) || name.length > 256) {
-    throw new CapexecError(`--group '${printable(name)}'`, 'not a valid group name');
+    throw new CapexecError('invalid_group_name', `--group '${printable(name)}'`, 'not a valid group name');
   }
   const result = spawnSync('getent', ['group', '--', name], { encoding: 'latin1', env: { PATH: SAFE_PATH }, stdio: ['ignore', 'pipe', 'ignore'] });
   if (result.error !== undefined) {
-    throw new CapexecError(`cannot look up group '${printable(name)}'`, `getent: ${result.error.message}`);
+    throw new CapexecError('group_lookup_failed', `cannot look up group '${printable(name)}'`, `getent: ${result.error.message}`);
   }
   const group = result.status === 0 ? parseGroupLine(result.stdout, name) : undefined;
   if (group === undefined) {
-    throw new CapexecError(`--group '${printable(name)}'`, 'no such group', { fix: `create it first: groupadd ${printable(name)}` });
+    throw new CapexecError('unknown_group', `--group '${printable(name)}'`, 'no such group', { fix: `create it first: groupadd ${printable(name)}` });
   }
   return group;
 }

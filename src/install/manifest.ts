@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CapexecError } from '../support/errors';
+import { CapexecError, systemErrorCode } from '../support/errors';
 import { DIRECTORIES, INSTALLED_FILES, MANIFEST, under, type InstalledDirectory, type InstalledFile } from './layout';
 import { printable } from '../support/messages';
 import { findUntrustedComponent, lstatPath, untrustedPathError } from '../support/trusted-path';
@@ -93,11 +93,11 @@ export function readManifest(prefix: string): Manifest | undefined {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new CapexecError(`cannot read ${printable(path)}`, (error as NodeJS.ErrnoException).code ?? 'error');
+    throw new CapexecError('manifest_unreadable', `cannot read ${printable(path)}`, systemErrorCode(error) ?? 'error');
   }
   const manifest = parseManifest(text);
   if ('error' in manifest) {
-    throw new CapexecError(`cannot use ${printable(path)}`, manifest.error, { fix: 'remove the installation by hand' });
+    throw new CapexecError('manifest_invalid', `cannot use ${printable(path)}`, manifest.error, { fix: 'remove the installation by hand' });
   }
   return manifest;
 }

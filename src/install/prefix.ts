@@ -10,7 +10,7 @@ export type AdminMode = 'install' | 'uninstall';
 export function requireRoot(mode: AdminMode, uid: number, euid: number): void {
   if (uid !== 0 || euid !== 0) {
     const what = mode === 'install' ? 'it writes root-owned files and sets file capabilities' : 'it removes root-owned files';
-    throw new CapexecError(`--${mode} must be run by root`, what, { fix: `run it as root, e.g. sudo capexec --${mode} ...` });
+    throw new CapexecError('not_root', `--${mode} must be run by root`, what, { fix: `run it as root, e.g. sudo capexec --${mode} ...` });
   }
 }
 
@@ -18,7 +18,7 @@ export function requireRoot(mode: AdminMode, uid: number, euid: number): void {
 // what gets recorded, so no symbolic link can later move the installation.
 export function resolvePrefix(mode: AdminMode, text: string): string {
   if (!isAbsolute(text)) {
-    throw new CapexecError(`--${mode} '${printable(text)}'`, 'PREFIX must be an absolute path', { fix: 'e.g. /usr/local' });
+    throw new CapexecError('prefix_not_absolute', `--${mode} '${printable(text)}'`, 'PREFIX must be an absolute path', { fix: 'e.g. /usr/local' });
   }
   let real: string;
   let isDirectory: boolean;
@@ -26,9 +26,9 @@ export function resolvePrefix(mode: AdminMode, text: string): string {
     real = realpathSync(text);
     isDirectory = lstatSync(real).isDirectory();
   } catch {
-    throw new CapexecError(`--${mode} ${printable(text)}`, 'no such directory', { fix: 'create it first, or check the spelling' });
+    throw new CapexecError('prefix_missing', `--${mode} ${printable(text)}`, 'no such directory', { fix: 'create it first, or check the spelling' });
   }
-  if (!isDirectory) throw new CapexecError(`--${mode} ${printable(text)}`, 'not a directory');
+  if (!isDirectory) throw new CapexecError('prefix_not_directory', `--${mode} ${printable(text)}`, 'not a directory');
   return real;
 }
 

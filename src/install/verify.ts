@@ -4,7 +4,7 @@ import { capName } from '../caps/names';
 import { maskOf, namesIn, type CapMask } from '../caps/sets';
 import type { MountEntry } from '../diagnose/facts';
 import { parseMountinfo, statusFieldMap, statusMask } from '../kernel/proc-parse';
-import { CapexecError } from '../support/errors';
+import { CapexecError, systemErrorCode } from '../support/errors';
 import type { Group } from './group';
 import { SAFE_PATH } from './layout';
 import { printable } from '../support/messages';
@@ -37,15 +37,15 @@ export function verifyInstalled({ prefix, link, executable }: InstalledPaths, ca
   const run = spawnSync(executable, ['--cap', caps.join(','), '--', 'cat', '/proc/self/status'], spawnOptions(user));
   const why = runProblem(run, maskOf(caps));
   if (why !== undefined) {
-    throw new CapexecError(`installed ${printable(executable)} does not work for ${user.label}`, why, {
+    throw new CapexecError('install_not_verified', `installed ${printable(executable)} does not work for ${user.label}`, why, {
       fix: failureHint(prefix, caps, mountOf(executable), ownBoundingSet(), link),
     });
   }
   const lines = [`verified: ${user.label} gets ${caps.map(capName).join(',')} through ${printable(executable)}`];
   if (group !== undefined && group.gid !== NOBODY.gid) {
     const outsider = spawnSync(executable, ['--version'], spawnOptions({ ...NOBODY, label: 'user nobody' }));
-    if (outsider.error === undefined || (outsider.error as NodeJS.ErrnoException).code !== 'EACCES') {
-      throw new CapexecError(`installed ${printable(executable)} runs for users outside group ${group.name}`, 'its directory should stop them', {
+    if (outsider.error === undefined || systemErrorCode(outsider.error) !== 'EACCES') {
+      throw new CapexecError('install_group_not_enforced', `installed ${printable(executable)} runs for users outside group ${group.name}`, 'its directory should stop them', {
         fix: `check the mode of ${printable(prefix)}/libexec/capexec`,
       });
     }
@@ -77,7 +77,7 @@ export interface FinishedRun {
 // Why the verification run failed, or undefined when the helper got exactly `wanted`.
 export function runProblem(run: FinishedRun, wanted: CapMask): string | undefined {
   if (run.error !== undefined) {
-    const code = (run.error as NodeJS.ErrnoException).code;
+    const code = systemErrorCode(run.error);
     return `cannot run it (${code ?? run.error.message})`;
   }
   if (run.status !== 0) {

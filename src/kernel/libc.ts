@@ -39,7 +39,7 @@ export function libc(): Libc {
 function bind(koffi: KoffiModule): Libc {
   // exec.ts lays out argv as 64-bit little-endian pointers, as on x64 and arm64.
   if (koffi.sizeof('void *') !== 8 || endianness() !== 'LE') {
-    throw new CapexecError('unsupported machine', `capexec needs 64-bit little-endian pointers, not ${arch()}`);
+    throw new CapexecError('unsupported_machine', 'unsupported machine', `capexec needs 64-bit little-endian pointers, not ${arch()}`);
   }
   const lib = koffi.load(null);
   const capget = lib.func('int capget(void *header, void *data)');

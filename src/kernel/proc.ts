@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { MAX_CAP } from '../caps/names';
-import { CapexecError } from '../support/errors';
+import { CapexecError, systemErrorCode } from '../support/errors';
 
 // The highest capability the running kernel knows; older kernels lack newer caps.
 export function readCapLastCap(): number {
@@ -31,6 +31,6 @@ export function listProcDirectory(path: string): string[] {
 }
 
 function procError(path: string, error: unknown): CapexecError {
-  const code = (error as NodeJS.ErrnoException).code ?? 'error';
-  return new CapexecError(`cannot read ${path}`, code, { fix: 'is /proc mounted?' });
+  const code = systemErrorCode(error) ?? 'error';
+  return new CapexecError('proc_unreadable', `cannot read ${path}`, code, { fix: 'is /proc mounted?' });
 }

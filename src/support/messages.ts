@@ -1,4 +1,4 @@
-import { CapexecError, SyscallError } from './errors';
+import { CapexecError, SyscallError, type ErrorFinding } from './errors';
 
 // Arguments, paths and names come from whoever runs capexec: never let them put
 // terminal escapes or stray newlines on the caller's screen.
@@ -13,10 +13,19 @@ export function printable(value: string | Buffer): string {
   return out;
 }
 
+// The error line, then its details and its findings. The error's own fix assumes the
+// usual cause; once a finding names the actual one, the finding's fix is the one to follow.
 export function errorLines(error: CapexecError): string[] {
   const why = error.why === undefined ? '' : `: ${error.why}`;
-  const fix = error.fix === undefined ? '' : ` (${error.fix})`;
-  return [`capexec: ${error.what}${why}${fix}`, ...error.details];
+  const explained = error.findings.some((finding) => finding.severity === 'error');
+  const fix = error.fix === undefined || explained ? '' : ` (${error.fix})`;
+  return [`capexec: ${error.what}${why}${fix}`, ...error.details, ...error.findings.map((finding) => `  ${findingLine(finding)}`)];
+}
+
+// One line per finding, as --doctor prints them and as they follow a failed launch's
+// error line.
+export function findingLine(finding: ErrorFinding): string {
+  return `${finding.severity} ${finding.id}: ${finding.message} (${finding.fix})`;
 }
 
 // Anything that escapes as a plain Error is a bug in capexec, but the user still gets

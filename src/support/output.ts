@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import { CapexecError } from './errors';
+import { CapexecError, systemErrorCode } from './errors';
 
 // Synchronous writes to the fd itself, never process.stdout: the stream object can
 // switch a shared pipe to non-blocking mode behind the caller's back. A pipe may take
@@ -12,12 +12,12 @@ export function writeAll(fd: number, text: string): void {
     try {
       offset += writeSync(fd, bytes, offset);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
+      const code = systemErrorCode(error);
       if (code === 'EAGAIN') {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
         continue;
       }
-      throw new CapexecError('cannot write the output', code ?? String(error));
+      throw new CapexecError('output_failed', 'cannot write the output', code ?? String(error));
     }
   }
 }

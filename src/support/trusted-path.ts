@@ -1,6 +1,6 @@
 import { lstatSync } from 'node:fs';
 import { posix } from 'node:path';
-import { CapexecError } from './errors';
+import { CapexecError, systemErrorCode } from './errors';
 import { printable } from './messages';
 
 // What the trust decision needs from lstat(2) for one path component.
@@ -87,7 +87,7 @@ function componentProblem(path: string, found: PathStat, expected: 'file' | 'dir
 // `target` itself.
 export function untrustedPathError(what: string, problem: UntrustedPath, target?: string): CapexecError {
   const where = problem.path === target ? 'it' : printable(problem.path);
-  return new CapexecError(what, `${where} ${problem.why}`, { fix: problem.fix });
+  return new CapexecError('untrusted_path', what, `${where} ${problem.why}`, { fix: problem.fix });
 }
 
 export function lstatPath(path: string): PathStat | StatFailure {
@@ -96,7 +96,7 @@ export function lstatPath(path: string): PathStat | StatFailure {
     const kind = found.isSymbolicLink() ? 'symlink' : found.isDirectory() ? 'directory' : found.isFile() ? 'file' : 'other';
     return { kind, uid: found.uid, mode: found.mode, links: found.nlink };
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = systemErrorCode(error);
     if (code === 'ENOENT') return { error: 'does not exist', missing: true };
     return { error: code === 'EACCES' ? 'cannot be examined (permission denied)' : `cannot be examined (${code ?? 'error'})`, missing: false };
   }

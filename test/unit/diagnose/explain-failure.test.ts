@@ -25,17 +25,18 @@ function fakeLibc(capget: () => void = () => undefined): Libc {
 test('a refused launch gets its findings as detail lines; the generic fix gives way', () => {
   const refused = new CapsNotPermittedError([NET_ADMIN]);
   const explained = explainFailure(fakeLibc(), refused, [NET_ADMIN], [Buffer.from('true')]);
-  assert.is(explained.what, refused.what);
-  assert.is(explained.why, refused.why);
+  assert.is(explained, refused);
+  assert.instance(explained, CapsNotPermittedError);
+  assert.is(explained.code, 'caps_not_permitted');
   assert.is(explained.exitCode, 125);
-  assert.is(explained.fix, undefined);
+  assert.is(explained.findings[0]?.id, 'no_file_caps');
   const lines = errorLines(explained);
   assert.is(lines[0], "capexec: cannot pass cap_net_admin: not in capexec's permitted set");
   assert.match(lines[1] ?? '', /^  error no_file_caps: capexec runs as a script on Node /);
 });
 
 test('a diagnosis that cannot be made leaves the error as it was', () => {
-  const refused = new CapexecError('cannot raise cap_net_admin into the ambient set', 'Operation not permitted');
+  const refused = new CapexecError('ambient_raise_refused', 'cannot raise cap_net_admin into the ambient set', 'Operation not permitted');
   const failing = fakeLibc(() => {
     throw new SyscallError('capget', 1, 'EPERM', 'Operation not permitted');
   });

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CHECKS, diagnose } from '../../../src/diagnose/diagnose';
-import { FINDING_IDS, findingLine, noFileCaps, nosuid, targetCancelsAmbient, wrongCap } from '../../../src/diagnose/findings';
+import { FINDING_IDS, noFileCaps, nosuid, targetCancelsAmbient, wrongCap } from '../../../src/diagnose/findings';
+import { findingLine } from '../../../src/support/messages';
 import { doctorJson, doctorText } from '../../../src/commands/doctor';
 import { bit, command, facts, mount, NET_ADMIN, NET_RAW } from '../../fixtures/facts';
 

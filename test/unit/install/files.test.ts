@@ -16,7 +16,7 @@ test('a failed file operation becomes one line naming the path, escaped', () => 
 });
 
 test('anything else passes through unchanged', () => {
-  const capexecError = new CapexecError('refusing', 'because');
+  const capexecError = new CapexecError('foreign_file', 'refusing', 'because');
   assert.is(fileSystemFailure('cannot install', capexecError), capexecError);
   const bug = new TypeError('x is undefined');
   assert.is(fileSystemFailure('cannot install', bug), bug);

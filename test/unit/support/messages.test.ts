@@ -10,11 +10,30 @@ test('printable escapes control bytes, non-ASCII bytes and backslashes', () => {
 });
 
 test('an error is one line: what, why, and the fix in parentheses', () => {
-  assert.equal(errorLines(new CapexecError('tunctl', 'command not found')), ['capexec: tunctl: command not found']);
-  assert.equal(errorLines(new CapexecError("unknown capability 'x'", undefined, { fix: 'see capabilities(7)' })), [
+  assert.equal(errorLines(new CapexecError('command_not_found', 'tunctl', 'command not found')), ['capexec: tunctl: command not found']);
+  assert.equal(errorLines(new CapexecError('unknown_capability', "unknown capability 'x'", undefined, { fix: 'see capabilities(7)' })), [
     "capexec: unknown capability 'x' (see capabilities(7))",
   ]);
-  assert.equal(errorLines(new CapexecError('a', 'b', { details: ['  finding'] })), ['capexec: a: b', '  finding']);
+  assert.equal(errorLines(new CapexecError('usage', 'a', 'b', { details: ['  finding'] })), ['capexec: a: b', '  finding']);
+});
+
+test('findings follow the error line; an error finding replaces the generic fix', () => {
+  const warning = { id: 'wrong_cap', severity: 'warning' as const, message: 'm', fix: 'f' };
+  const error = { id: 'nosuid', severity: 'error' as const, message: 'n', fix: 'g' };
+  const make = () => new CapexecError('caps_not_permitted', 'cannot pass cap_net_admin', 'not permitted', { fix: 'setcap' });
+  assert.equal(errorLines(make().attachFindings([warning])), ['capexec: cannot pass cap_net_admin: not permitted (setcap)', '  warning wrong_cap: m (f)']);
+  assert.equal(errorLines(make().attachFindings([error, warning])), [
+    'capexec: cannot pass cap_net_admin: not permitted',
+    '  error nosuid: n (g)',
+    '  warning wrong_cap: m (f)',
+  ]);
+});
+
+test('an error keeps its code and cause', () => {
+  const cause = new SyscallError('capset', 1, 'EPERM', 'Operation not permitted');
+  const error = new CapexecError('caps_not_inheritable', 'cannot make cap_net_admin inheritable', cause.description, { cause });
+  assert.is(error.code, 'caps_not_inheritable');
+  assert.is(error.cause, cause);
 });
 
 test('unexpected errors still give one line and no stack', () => {

@@ -1,6 +1,7 @@
+import { VFS_CAP_FLAGS_EFFECTIVE, VFS_CAP_REVISION_1, VFS_CAP_REVISION_2, VFS_CAP_REVISION_3, VFS_CAP_REVISION_MASK } from '../kernel/constants';
 import { capName } from './names';
-import { capsIn, type CapMask } from './sets';
-import type { UidMapEntry } from '../diagnose/facts';
+import { capsIn, hasCap, type CapMask } from './sets';
+import type { UidMapEntry } from '../kernel/proc-parse';
 import { isInitialUidMap } from '../kernel/proc-parse';
 
 // struct vfs_cap_data / vfs_ns_cap_data from <linux/capability.h>, all little-endian:
@@ -9,10 +10,7 @@ import { isInitialUidMap } from '../kernel/proc-parse';
 // root uid the capabilities belong to.
 export const CAPABILITY_XATTR = 'security.capability';
 
-const REVISION_MASK = 0xff000000;
-const REVISION_2 = 0x02000000;
-const FLAG_EFFECTIVE = 0x000001;
-const SIZES: Record<number, number> = { 0x01000000: 12, 0x02000000: 20, 0x03000000: 24 };
+const SIZES: Record<number, number> = { [VFS_CAP_REVISION_1]: 12, [VFS_CAP_REVISION_2]: 20, [VFS_CAP_REVISION_3]: 24 };
 
 export interface FileCaps {
   version: 1 | 2 | 3;
@@ -26,16 +24,16 @@ export interface FileCaps {
 export function decodeFileCaps(bytes: Buffer): FileCaps | undefined {
   if (bytes.length < 4) return undefined;
   const magic = bytes.readUInt32LE(0);
-  const revision = (magic & REVISION_MASK) >>> 0;
+  const revision = (magic & VFS_CAP_REVISION_MASK) >>> 0;
   if (SIZES[revision] !== bytes.length) return undefined;
   const word = (index: number): CapMask => BigInt(bytes.readUInt32LE(4 + index * 4));
-  const twoWords = revision !== 0x01000000;
+  const twoWords = revision !== VFS_CAP_REVISION_1;
   return {
     version: (revision >>> 24) as 1 | 2 | 3,
-    effective: (magic & FLAG_EFFECTIVE) !== 0,
+    effective: (magic & VFS_CAP_FLAGS_EFFECTIVE) !== 0,
     permitted: word(0) | (twoWords ? word(2) << 32n : 0n),
     inheritable: word(1) | (twoWords ? word(3) << 32n : 0n),
-    rootid: revision === 0x03000000 ? bytes.readUInt32LE(20) : undefined,
+    rootid: revision === VFS_CAP_REVISION_3 ? bytes.readUInt32LE(20) : undefined,
   };
 }
 
@@ -61,9 +59,7 @@ export function grantedAtExec(caps: FileCaps, inheritable: CapMask, bounding: Ca
 export function fileCapsText(caps: FileCaps): string {
   const groups = new Map<string, string[]>();
   for (const cap of capsIn(caps.permitted | caps.inheritable)) {
-    const inP = (caps.permitted >> BigInt(cap)) & 1n;
-    const inI = (caps.inheritable >> BigInt(cap)) & 1n;
-    const flags = `${caps.effective ? 'e' : ''}${inI ? 'i' : ''}${inP ? 'p' : ''}`;
+    const flags = `${caps.effective ? 'e' : ''}${hasCap(caps.inheritable, cap) ? 'i' : ''}${hasCap(caps.permitted, cap) ? 'p' : ''}`;
     groups.set(flags, [...(groups.get(flags) ?? []), capName(cap)]);
   }
   const text = [...groups].map(([flags, names]) => `${names.join(',')}+${flags}`).join(' ');
@@ -76,7 +72,7 @@ export function fileCapsText(caps: FileCaps): string {
 // and capexec never needs its capabilities effective. No inheritable bits either.
 export function encodePermittedOnly(permitted: CapMask): Buffer {
   const bytes = Buffer.alloc(20);
-  bytes.writeUInt32LE(REVISION_2, 0);
+  bytes.writeUInt32LE(VFS_CAP_REVISION_2, 0);
   bytes.writeUInt32LE(Number(permitted & 0xffffffffn), 4);
   bytes.writeUInt32LE(Number(permitted >> 32n), 12);
   return bytes;

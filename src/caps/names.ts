@@ -1,3 +1,4 @@
+import { MAX_CAP } from '../kernel/constants';
 import { CapexecError } from '../support/errors';
 import { printable } from '../support/messages';
 
@@ -13,9 +14,6 @@ const NAMES = [
   'audit_control', 'setfcap', 'mac_override', 'mac_admin', 'syslog', 'wake_alarm',
   'block_suspend', 'audit_read', 'perfmon', 'bpf', 'checkpoint_restore',
 ] as const;
-
-// Capability sets are 64-bit masks in the kernel ABI (two u32 words in capget v3).
-export const MAX_CAP = 63;
 
 export function capName(cap: number): string {
   return `cap_${NAMES[cap] ?? String(cap)}`;

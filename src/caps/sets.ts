@@ -1,4 +1,5 @@
-import { capName, MAX_CAP } from './names';
+import { MAX_CAP } from '../kernel/constants';
+import { capName } from './names';
 
 // A set of capabilities as the kernel stores it: bit N is capability N.
 export type CapMask = bigint;

@@ -1,13 +1,7 @@
+import { LINUX_CAPABILITY_VERSION_3, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, PR_CAP_AMBIENT_IS_SET, PR_CAP_AMBIENT_LOWER, PR_CAP_AMBIENT_RAISE } from '../kernel/constants';
 import type { Libc } from '../kernel/libc';
 import type { CapMask } from './sets';
 
-// _LINUX_CAPABILITY_VERSION_3: two 32-bit words per set, enough for caps 0..63.
-const VERSION_3 = 0x20080522;
-
-const PR_CAP_AMBIENT = 47;
-const PR_CAP_AMBIENT_IS_SET = 1;
-const PR_CAP_AMBIENT_RAISE = 2;
-const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 
 export interface CapState {
   effective: CapMask;
@@ -17,7 +11,7 @@ export interface CapState {
 
 function header(): Buffer {
   const buffer = Buffer.alloc(8);
-  buffer.writeUInt32LE(VERSION_3, 0);
+  buffer.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0);
   return buffer; // pid 0: this thread
 }
 
@@ -48,4 +42,8 @@ export function raiseAmbient(c: Libc, cap: number): void {
 
 export function isAmbient(c: Libc, cap: number): boolean {
   return c.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) === 1;
+}
+
+export function lowerAmbient(c: Libc, cap: number): void {
+  c.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_LOWER, cap, 0, 0);
 }

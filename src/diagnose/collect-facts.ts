@@ -1,69 +1,27 @@
-import { accessSync, closeSync, constants, fstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { isAmbient, readCapState } from '../caps/state';
+import { accessSync, closeSync, constants, fstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { CAPABILITY_XATTR } from '../caps/file-caps';
-import { CapexecError, SyscallError, systemErrorCode } from '../support/errors';
+import { readProcessState } from '../caps/process-state';
 import type { CommandToInspect } from '../exec/resolve-command';
 import { isStandaloneExecutable } from '../kernel/addon';
+import { O_PATH } from '../kernel/constants';
 import type { Libc } from '../kernel/libc';
-import { readCapLastCap, readProcFile } from '../kernel/proc';
-import type { CommandFacts, DeviceFacts, ExecutableFacts, Facts, MountEntry, ProbeResult, ProcessFacts, SysctlFacts, XattrRead } from './facts';
-import { parseFdinfoMountId, parseMountinfo, parseRange, parseStatus, parseUidMap, parseUnsigned } from '../kernel/proc-parse';
-
-const PR_GET_SECUREBITS = 27;
-const PR_GET_NO_NEW_PRIVS = 39;
-const AT_SECURE = 23;
-// Opens a file only to name it: no read permission needed, nothing executed or locked.
-const O_PATH = 0o10000000;
+import { mountOfFd, readMounts, readSysctl } from '../kernel/proc';
+import { parseRange, parseUnsigned, type MountEntry } from '../kernel/proc-parse';
+import { CapexecError, probe, SyscallError, systemErrorCode } from '../support/errors';
+import type { CommandFacts, DeviceFacts, ExecutableFacts, Facts, SysctlFacts, XattrRead } from './facts';
 
 const TUN_DEVICE = '/dev/net/tun';
 
 export function collectFacts(c: Libc, requested: readonly number[], command: CommandToInspect | undefined): Facts {
-  const mounts = parseMountinfo(readProcFile('/proc/self/mountinfo').toString('utf8'));
+  const mounts = readMounts();
   return {
     requested,
-    process: collectProcessFacts(c),
+    process: readProcessState(c),
     executable: executableFacts(c, mounts),
     command: command === undefined ? undefined : commandFacts(c, mounts, command),
     tun: deviceFacts(TUN_DEVICE),
     sysctl: sysctlFacts(),
   };
-}
-
-export function collectProcessFacts(c: Libc): ProcessFacts {
-  const status = parseStatus(readProcFile('/proc/self/status').toString('utf8'));
-  const caps = readCapState(c);
-  return {
-    effective: caps.effective,
-    permitted: caps.permitted,
-    inheritable: caps.inheritable,
-    ambient: status.ambient,
-    bounding: status.bounding,
-    securebits: c.prctl(PR_GET_SECUREBITS, 0, 0),
-    noNewPrivs: c.prctl(PR_GET_NO_NEW_PRIVS, 0, 0) === 1,
-    tracerPid: status.tracerPid,
-    uids: status.uids,
-    gids: status.gids,
-    groups: status.groups,
-    // Not /proc/self/auxv: a process made privileged at exec is not dumpable, and its
-    // 0400 /proc files then belong to root.
-    secureExec: c.getauxval(AT_SECURE) !== 0n,
-    uidMap: parseUidMap(readProcFile('/proc/self/uid_map').toString('latin1')),
-    // EINVAL here means a kernel without ambient capabilities (before 4.3).
-    ambientProbe: probe(() => isAmbient(c, 0)),
-    capLastCap: readCapLastCap(),
-  };
-}
-
-function probe(call: () => unknown): ProbeResult {
-  try {
-    call();
-    return { ok: true };
-  } catch (error) {
-    if (error instanceof SyscallError) return { ok: false, errno: error.code };
-    const code = systemErrorCode(error);
-    if (code !== undefined) return { ok: false, errno: code };
-    throw error;
-  }
 }
 
 interface Inspected {
@@ -79,10 +37,9 @@ function inspect(c: Libc, mounts: readonly MountEntry[], path: string | Buffer):
   const fd = openSync(path, O_PATH);
   try {
     const stats = fstatSync(fd);
-    const mountId = parseFdinfoMountId(readProcFile(`/proc/self/fdinfo/${fd}`).toString('latin1'));
     return {
       stats,
-      mount: mounts.find((mount) => mount.mountId === mountId),
+      mount: mountOfFd(fd, mounts),
       capability: readCapabilityAttribute(c, `/proc/self/fd/${fd}`),
     };
   } finally {
@@ -143,15 +100,8 @@ function deviceFacts(path: string): DeviceFacts {
 }
 
 function sysctlFacts(): SysctlFacts {
-  const read = (name: string): string => {
-    try {
-      return readFileSync(`/proc/sys/${name}`, 'latin1');
-    } catch {
-      return '';
-    }
-  };
   return {
-    unprivilegedPortStart: parseUnsigned(read('net/ipv4/ip_unprivileged_port_start')),
-    pingGroupRange: parseRange(read('net/ipv4/ping_group_range')),
+    unprivilegedPortStart: parseUnsigned(readSysctl('net/ipv4/ip_unprivileged_port_start')),
+    pingGroupRange: parseRange(readSysctl('net/ipv4/ping_group_range')),
   };
 }

@@ -1,4 +1,5 @@
-import { lookupCap, MAX_CAP } from '../caps/names';
+import { lookupCap } from '../caps/names';
+import { MAX_CAP } from '../kernel/constants';
 
 // Small, hand-kept knowledge about common helpers: which open /dev/net/tun, and which
 // need a capability people forget to request. Matched on the command's file name.

@@ -1,49 +1,13 @@
-import type { CapMask } from '../caps/sets';
+import type { ProcessState } from '../caps/process-state';
+import type { MountEntry } from '../kernel/proc-parse';
+import type { ProbeResult } from '../support/errors';
 
 // Everything the checks look at, gathered once by collect-facts.ts. The checks are pure
 // functions of this object, so each can be tested with a fixture instead of a kernel.
 
-export interface UidMapEntry {
-  inside: number;
-  outside: number;
-  count: number;
-}
-
-// One line of /proc/self/mountinfo, with escaped paths decoded.
-export interface MountEntry {
-  mountId: number;
-  mountPoint: string;
-  // Per-mount options (nosuid lives here, not among the superblock's options).
-  options: readonly string[];
-  fsType: string;
-  source: string;
-}
-
 // What getxattr(2) said about security.capability: its bytes, or the errno name
 // (ENODATA when the file has none).
 export type XattrRead = { bytes: Buffer } | { errno: string };
-
-export type ProbeResult = { ok: true } | { ok: false; errno: string };
-
-export interface ProcessFacts {
-  effective: CapMask;
-  permitted: CapMask;
-  inheritable: CapMask;
-  ambient: CapMask;
-  bounding: CapMask;
-  securebits: number;
-  noNewPrivs: boolean;
-  tracerPid: number;
-  // Real, effective, saved and filesystem IDs, as in /proc/self/status.
-  uids: readonly number[];
-  gids: readonly number[];
-  groups: readonly number[];
-  secureExec: boolean;
-  uidMap: readonly UidMapEntry[];
-  // prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, ...): EINVAL on kernels without ambient sets.
-  ambientProbe: ProbeResult;
-  capLastCap: number;
-}
 
 export interface FileFacts {
   // For messages only; printable() it before showing it.
@@ -84,7 +48,7 @@ export interface SysctlFacts {
 
 export interface Facts {
   requested: readonly number[];
-  process: ProcessFacts;
+  process: ProcessState;
   executable: ExecutableFacts;
   command: CommandFacts | undefined;
   tun: DeviceFacts;

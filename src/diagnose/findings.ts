@@ -1,7 +1,8 @@
 import { capsText, capName, setcapCommand } from '../caps/names';
-import { capsIn, type CapMask } from '../caps/sets';
-import { printable } from '../support/messages';
-import type { DeviceFacts, MountEntry, UidMapEntry } from './facts';
+import { capsIn, hasCap, type CapMask } from '../caps/sets';
+import { octalMode, printable } from '../support/messages';
+import type { DeviceFacts } from './facts';
+import { uidMapText, type MountEntry, type UidMapEntry } from '../kernel/proc-parse';
 import { fileCapsText, type FileCaps } from '../caps/file-caps';
 
 // Every message a check can produce is built here, so the wording stays consistent and
@@ -168,7 +169,7 @@ export function targetCancelsAmbient(
         return `has file capabilities of its own (${fileCapsText(source.caps)})`;
     }
   });
-  const lost = requested.filter((cap) => (granted & (1n << BigInt(cap))) === 0n);
+  const lost = requested.filter((cap) => !hasCap(granted, cap));
   const outcome = lost.length === 0
     ? `it gets ${capsText(requested)} from its own privileges, not from capexec`
     : `${capsText(lost)} will not reach it`;
@@ -184,7 +185,7 @@ export function targetCancelsAmbient(
 }
 
 export function tunPermission(command: Buffer, device: DeviceFacts, errno: string): Finding {
-  const mode = device.mode === undefined ? '' : `, mode ${(device.mode & 0o7777).toString(8).padStart(4, '0')} owner ${device.uid}:${device.gid}`;
+  const mode = device.mode === undefined ? '' : `, mode ${octalMode(device.mode)} owner ${device.uid}:${device.gid}`;
   return {
     id: 'tun_permission',
     severity: 'warning',
@@ -205,11 +206,10 @@ export function wrongCap(command: Buffer, cap: number, why: string): Finding {
 }
 
 export function userNamespace(uidMap: readonly UidMapEntry[]): Finding {
-  const map = uidMap.map((entry) => `${entry.inside} ${entry.outside} ${entry.count}`).join(', ');
   return {
     id: 'user_namespace',
     severity: 'warning',
-    message: `capexec runs in a user namespace other than the initial one (uid_map: ${map === '' ? 'empty' : map}): its capabilities act only on what that namespace owns, not on the host's devices or network`,
+    message: `capexec runs in a user namespace other than the initial one (uid_map: ${uidMapText(uidMap)}): its capabilities act only on what that namespace owns, not on the host's devices or network`,
     fix: 'run capexec in the initial user namespace, outside the container',
   };
 }

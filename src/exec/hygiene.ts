@@ -1,16 +1,8 @@
-import { readlinkSync } from 'node:fs';
+import { F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_NONBLOCK, SIGPIPE, SIGXFSZ } from '../kernel/constants';
 import { CapexecError, SyscallError } from '../support/errors';
 import type { Libc } from '../kernel/libc';
-import { listProcDirectory } from '../kernel/proc';
+import { listProcDirectory, readFdTarget } from '../kernel/proc';
 
-const F_GETFD = 1;
-const F_SETFD = 2;
-const F_GETFL = 3;
-const F_SETFL = 4;
-const FD_CLOEXEC = 1;
-const O_NONBLOCK = 0o4000;
-const SIGPIPE = 13;
-const SIGXFSZ = 25;
 
 export type StdioFlags = readonly number[];
 
@@ -92,11 +84,5 @@ export interface FdTable {
 
 const procFdTable: FdTable = {
   list: () => listProcDirectory('/proc/self/fd').map(Number).filter(Number.isInteger),
-  target: (fd) => {
-    try {
-      return readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      return undefined;
-    }
-  },
+  target: readFdTarget,
 };

@@ -1,4 +1,4 @@
-import { capName } from '../caps/names';
+import { capsArgument } from '../caps/names';
 import { capsIn, type CapMask } from '../caps/sets';
 import { CAPABILITY_XATTR, decodeFileCaps, fileCapsText } from '../caps/file-caps';
 
@@ -14,5 +14,5 @@ export function fileCapsProblem(bytes: Buffer | undefined, permitted: CapMask): 
 }
 
 export function permittedText(permitted: CapMask): string {
-  return `${capsIn(permitted).map(capName).join(',')}+p`;
+  return `${capsArgument(capsIn(permitted))}+p`;
 }

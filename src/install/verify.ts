@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { capName } from '../caps/names';
-import { maskOf, namesIn, type CapMask } from '../caps/sets';
-import type { MountEntry } from '../diagnose/facts';
-import { parseMountinfo, statusFieldMap, statusMask } from '../kernel/proc-parse';
+import { capsArgument } from '../caps/names';
+import { capsIn, hasCap, maskOf, type CapMask } from '../caps/sets';
+import { mountOfPath, readProcFile } from '../kernel/proc';
+import { parseStatus, statusFieldMap, statusMask, type MountEntry } from '../kernel/proc-parse';
 import { CapexecError, systemErrorCode } from '../support/errors';
 import type { Group } from './group';
 import { SAFE_PATH } from './layout';
@@ -34,14 +33,14 @@ export function verifyInstalled({ prefix, link, executable }: InstalledPaths, ca
   const user: RunAs = group === undefined
     ? { ...NOBODY, label: 'user nobody' }
     : { uid: NOBODY.uid, gid: group.gid, label: `user nobody in group ${group.name}` };
-  const run = spawnSync(executable, ['--cap', caps.join(','), '--', 'cat', '/proc/self/status'], spawnOptions(user));
+  const run = spawnSync(executable, ['--cap', capsArgument(caps), '--', 'cat', '/proc/self/status'], spawnOptions(user));
   const why = runProblem(run, maskOf(caps));
   if (why !== undefined) {
     throw new CapexecError('install_not_verified', `installed ${printable(executable)} does not work for ${user.label}`, why, {
-      fix: failureHint(prefix, caps, mountOf(executable), ownBoundingSet(), link),
+      fix: failureHint(prefix, caps, mountOfPath(executable), ownBoundingSet(), link),
     });
   }
-  const lines = [`verified: ${user.label} gets ${caps.map(capName).join(',')} through ${printable(executable)}`];
+  const lines = [`verified: ${user.label} gets ${capsArgument(caps)} through ${printable(executable)}`];
   if (group !== undefined && group.gid !== NOBODY.gid) {
     const outsider = spawnSync(executable, ['--version'], spawnOptions({ ...NOBODY, label: 'user nobody' }));
     if (outsider.error === undefined || systemErrorCode(outsider.error) !== 'EACCES') {
@@ -87,7 +86,7 @@ export function runProblem(run: FinishedRun, wanted: CapMask): string | undefine
   }
   const got = statusMask(statusFieldMap(run.stdout), 'CapAmb');
   if (got === undefined) return 'the helper printed no CapAmb line';
-  if (got !== wanted) return `the helper's ambient set is ${namesIn(got).join(',') || 'empty'}, not ${namesIn(wanted).join(',')}`;
+  if (got !== wanted) return `the helper's ambient set is ${capsArgument(capsIn(got)) || 'empty'}, not ${capsArgument(capsIn(wanted))}`;
   return undefined;
 }
 
@@ -96,36 +95,16 @@ export function failureHint(prefix: string, caps: readonly number[], mount: Moun
   if (mount?.options.includes('nosuid')) {
     return `${printable(prefix)} is on a nosuid mount (${printable(mount.mountPoint)}), where the kernel ignores file capabilities: install under another prefix, and remove this one with capexec --uninstall ${printable(prefix)}`;
   }
-  const outside = bounding === undefined ? [] : caps.filter((cap) => (bounding & maskOf([cap])) === 0n);
+  const outside = bounding === undefined ? [] : caps.filter((cap) => !hasCap(bounding, cap));
   if (outside.length > 0) {
-    return `${outside.map(capName).join(',')} not in this system's bounding set, so no file can grant it`;
+    return `${capsArgument(outside)} not in this system's bounding set, so no file can grant it`;
   }
   return `ask ${printable(link)} --doctor --cap ${caps.join(',')} -- true, run as that user`;
 }
 
-// The mount a path lives on: the longest mount point above it, the last one mounted
-// there when several are stacked.
-export function mountFor(path: string, mounts: readonly MountEntry[]): MountEntry | undefined {
-  let best: MountEntry | undefined;
-  for (const mount of mounts) {
-    const point = mount.mountPoint;
-    const contains = point === '/' || path === point || path.startsWith(`${point}/`);
-    if (contains && (best === undefined || point.length >= best.mountPoint.length)) best = mount;
-  }
-  return best;
-}
-
-function mountOf(path: string): MountEntry | undefined {
-  try {
-    return mountFor(path, parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8')));
-  } catch {
-    return undefined;
-  }
-}
-
 function ownBoundingSet(): CapMask | undefined {
   try {
-    return statusMask(statusFieldMap(readFileSync('/proc/self/status', 'latin1')), 'CapBnd');
+    return parseStatus(readProcFile('/proc/self/status').toString('latin1')).bounding;
   } catch {
     return undefined;
   }

@@ -1,7 +1,8 @@
 import type * as Koffi from 'koffi';
 import { dirname, join } from 'node:path';
 import { printable } from '../support/messages';
-import { holdsPrivilege, readOwnStatus } from './privilege';
+import { holdsPrivilege } from './privilege';
+import { readOwnStatus } from './proc';
 import { findUntrustedComponent, lstatPath, untrustedPathError } from '../support/trusted-path';
 
 export type KoffiModule = typeof Koffi;

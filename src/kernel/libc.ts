@@ -1,3 +1,4 @@
+import { CLOSE_RANGE_CLOEXEC, SIG_SETMASK } from './constants';
 import { arch, endianness } from 'node:os';
 import { CapexecError, SyscallError } from '../support/errors';
 import { loadKoffi, type KoffiModule } from './addon';
@@ -83,7 +84,6 @@ function bind(koffi: KoffiModule): Libc {
     fcntl: (fd, command, argument) =>
       check('fcntl', (argument === undefined ? fcntl(fd, command) : fcntl(fd, command, 'int', argument)) as number),
     closeOnExecFrom: (first) => {
-      const CLOSE_RANGE_CLOEXEC = 1 << 2;
       if (closeRange === undefined) return false;
       if ((closeRange(first, 0xffffffff, CLOSE_RANGE_CLOEXEC) as number) === 0) return true;
       const errno = koffi.errno();
@@ -97,7 +97,6 @@ function bind(koffi: KoffiModule): Libc {
       if (previous === 0xffffffffffffffffn) throw failure('signal');
     },
     unblockAllSignals: () => {
-      const SIG_SETMASK = 2;
       const empty = Buffer.alloc(128);
       const error = sigmask(SIG_SETMASK, empty, null) as number;
       if (error !== 0) throw new SyscallError('pthread_sigmask', error, errnoName(error), String(strerror(error)));

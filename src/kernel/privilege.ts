@@ -1,15 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { statusFieldMap, statusMask } from './proc-parse';
-
-// Read with Node's fs rather than through koffi: it decides whether koffi's addon may
-// be loaded at all.
-export function readOwnStatus(): string {
-  try {
-    return readFileSync('/proc/self/status', 'latin1');
-  } catch {
-    return '';
-  }
-}
 
 // Privileged means anything an unprivileged user could not do alone: capabilities in
 // the permitted or effective set, effective uid 0, or ids that differ as after a

@@ -1,8 +1,24 @@
 import type { CapMask } from '../caps/sets';
-import type { MountEntry, UidMapEntry } from '../diagnose/facts';
+import { CapexecError } from '../support/errors';
 
 // Parsers for the kernel's own text files, as proc(5) documents them. Pure, so the
 // odd cases (escaped mount points, optional fields, missing lines) are unit-tested.
+
+export interface UidMapEntry {
+  inside: number;
+  outside: number;
+  count: number;
+}
+
+// One line of /proc/self/mountinfo, with escaped paths decoded.
+export interface MountEntry {
+  mountId: number;
+  mountPoint: string;
+  // Per-mount options (nosuid lives here, not among the superblock's options).
+  options: readonly string[];
+  fsType: string;
+  source: string;
+}
 
 export interface StatusFields {
   bounding: CapMask;
@@ -33,7 +49,7 @@ export function parseStatus(text: string): StatusFields {
   const fields = statusFieldMap(text);
   const mask = (name: string): CapMask => {
     const value = statusMask(fields, name);
-    if (value === undefined) throw new Error(`/proc/self/status has no ${name}`);
+    if (value === undefined) throw new CapexecError('proc_unreadable', 'cannot read /proc/self/status', `it has no ${name} line`, { fix: 'is /proc mounted?' });
     return value;
   };
   const numbers = (name: string): number[] => (fields.get(name) ?? '').split(/\s+/).filter((word) => word !== '').map(Number);
@@ -82,6 +98,11 @@ export function parseUidMap(text: string): UidMapEntry[] {
 export function isInitialUidMap(map: readonly UidMapEntry[]): boolean {
   const only = map[0];
   return map.length === 1 && only !== undefined && only.inside === 0 && only.outside === 0 && only.count === 4294967295;
+}
+
+// A uid_map as one line, `0 0 4294967295`, ranges separated by commas.
+export function uidMapText(map: readonly UidMapEntry[]): string {
+  return map.map((entry) => `${entry.inside} ${entry.outside} ${entry.count}`).join(', ') || 'empty';
 }
 
 // The mount ID of an open file, from /proc/self/fdinfo/FD: the kernel's answer to

@@ -1,15 +1,16 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { MAX_CAP } from '../caps/names';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { CapexecError, systemErrorCode } from '../support/errors';
+import { MAX_CAP, O_PATH } from './constants';
+import { parseFdinfoMountId, parseMountinfo, type MountEntry } from './proc-parse';
+
+// Every read of /proc and /proc/sys is here: what capexec learns from the kernel's files
+// rather than from system calls.
 
 // The highest capability the running kernel knows; older kernels lack newer caps.
 export function readCapLastCap(): number {
-  try {
-    const value = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'latin1').trim());
-    return Number.isInteger(value) && value >= 0 && value <= MAX_CAP ? value : MAX_CAP;
-  } catch {
-    return MAX_CAP;
-  }
+  const text = readSysctl('kernel/cap_last_cap').trim();
+  const value = Number(text);
+  return text !== '' && Number.isInteger(value) && value >= 0 && value <= MAX_CAP ? value : MAX_CAP;
 }
 
 // capexec cannot launch safely without /proc: it is where the exact argument bytes and
@@ -30,7 +31,64 @@ export function listProcDirectory(path: string): string[] {
   }
 }
 
+// Read with Node's fs rather than through koffi: it decides whether koffi's addon may be
+// loaded at all. An unreadable status is empty, which the privilege check takes as
+// privileged.
+export function readOwnStatus(): string {
+  try {
+    return readFileSync('/proc/self/status', 'latin1');
+  } catch {
+    return '';
+  }
+}
+
+// A /proc/sys value such as `net/ipv4/ip_unprivileged_port_start`; empty when the
+// kernel has no such setting.
+export function readSysctl(name: string): string {
+  try {
+    return readFileSync(`/proc/sys/${name}`, 'latin1');
+  } catch {
+    return '';
+  }
+}
+
+// What fd refers to (`pipe:[9]`, `anon_inode:[eventpoll]`, a path), or undefined once
+// it is closed.
+export function readFdTarget(fd: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
+export function readMounts(): MountEntry[] {
+  return parseMountinfo(readProcFile('/proc/self/mountinfo').toString('utf8'));
+}
+
+// The mount an open file is on, as the kernel answers it (mnt_id in fdinfo): no path
+// matching, so neither a bind mount nor a rename can mislead it.
+export function mountOfFd(fd: number, mounts: readonly MountEntry[]): MountEntry | undefined {
+  const mountId = parseFdinfoMountId(readProcFile(`/proc/self/fdinfo/${fd}`).toString('latin1'));
+  return mounts.find((mount) => mount.mountId === mountId);
+}
+
+// The same for a path, opened only to be named; undefined when it cannot be opened.
+export function mountOfPath(path: string, mounts: readonly MountEntry[] = readMounts()): MountEntry | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, O_PATH);
+  } catch {
+    return undefined;
+  }
+  try {
+    return mountOfFd(fd, mounts);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function procError(path: string, error: unknown): CapexecError {
   const code = systemErrorCode(error) ?? 'error';
-  return new CapexecError('proc_unreadable', `cannot read ${path}`, code, { fix: 'is /proc mounted?' });
+  return new CapexecError('proc_unreadable', `cannot read ${path}`, code, { fix: 'is /proc mounted?', cause: error });
 }

@@ -89,3 +89,19 @@ export function systemErrorCode(error: unknown): string | undefined {
   const { code } = error as NodeJS.ErrnoException;
   return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
 }
+
+// Whether a call succeeded, or the errno name it failed with: for facts that are
+// themselves a probe (can this be opened, does the kernel know this prctl).
+export type ProbeResult = { ok: true } | { ok: false; errno: string };
+
+export function probe(call: () => unknown): ProbeResult {
+  try {
+    call();
+    return { ok: true };
+  } catch (error) {
+    if (error instanceof SyscallError) return { ok: false, errno: error.code };
+    const code = systemErrorCode(error);
+    if (code !== undefined) return { ok: false, errno: code };
+    throw error;
+  }
+}

@@ -15,6 +15,11 @@ export function printable(value: string | Buffer): string {
 
 // The error line, then its details and its findings. The error's own fix assumes the
 // usual cause; once a finding names the actual one, the finding's fix is the one to follow.
+// A file's permission bits as ls(1) and chmod(1) write them: `0755`, `1777`.
+export function octalMode(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, '0');
+}
+
 export function errorLines(error: CapexecError): string[] {
   const why = error.why === undefined ? '' : `: ${error.why}`;
   const explained = error.findings.some((finding) => finding.severity === 'error');

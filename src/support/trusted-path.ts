@@ -1,7 +1,7 @@
 import { lstatSync } from 'node:fs';
 import { posix } from 'node:path';
 import { CapexecError, systemErrorCode } from './errors';
-import { printable } from './messages';
+import { octalMode, printable } from './messages';
 
 // What the trust decision needs from lstat(2) for one path component.
 export interface PathStat {
@@ -78,7 +78,7 @@ function componentProblem(path: string, found: PathStat, expected: 'file' | 'dir
   const by = writable === GROUP_WRITE ? 'group' : writable === OTHER_WRITE ? 'others' : 'group and others';
   return {
     path,
-    why: `is writable by ${by} (mode ${(found.mode & 0o7777).toString(8).padStart(4, '0')})`,
+    why: `is writable by ${by} (mode ${octalMode(found.mode)})`,
     fix: `as root: chmod go-w ${printable(path)}`,
   };
 }

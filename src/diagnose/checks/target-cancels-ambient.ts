@@ -1,12 +1,9 @@
+import { S_ISGID, S_ISUID, S_IXGRP } from '../../kernel/constants';
 import { maskOf } from '../../caps/sets';
 import { isSecurebitSet } from '../../caps/securebits';
 import type { CommandFacts, Facts } from '../facts';
 import { decodeFileCaps, grantedAtExec, rootidHonoured, type FileCaps } from '../../caps/file-caps';
 import { targetCancelsAmbient, type Finding, type PrivilegeSource } from '../findings';
-
-const S_ISUID = 0o4000;
-const S_ISGID = 0o2000;
-const S_IXGRP = 0o0010;
 
 // What the kernel does at the command's exec (commoncap.c, cap_bprm_creds_from_file):
 // a set-user-ID or set-group-ID change, or file capabilities, clear the ambient set.

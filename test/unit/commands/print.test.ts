@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { stateJson, stateText } from '../../../src/commands/print';
+import { stateJson } from '../../../src/caps/process-state';
+import { stateText } from '../../../src/commands/print';
 import { securebitFlags } from '../../../src/caps/securebits';
 import { bit, facts, NET_ADMIN, NET_RAW } from '../../fixtures/facts';
 

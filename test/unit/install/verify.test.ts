@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { maskOf } from '../../../src/caps/sets';
-import type { MountEntry } from '../../../src/diagnose/facts';
-import { failureHint, mountFor, runProblem, type FinishedRun } from '../../../src/install/verify';
+import type { MountEntry } from '../../../src/kernel/proc-parse';
+import { failureHint, runProblem, type FinishedRun } from '../../../src/install/verify';
 
 const NET_ADMIN = 12;
 const NET_RAW = 13;
@@ -38,15 +38,6 @@ test('a run that could not start says why', () => {
 });
 
 const mount = (mountPoint: string, options: string[], mountId = 1): MountEntry => ({ mountId, mountPoint, options, fsType: 'ext4', source: '/dev/x' });
-
-test('the mount of a path is the longest mount point above it, the last stacked one', () => {
-  const mounts = [mount('/', ['rw']), mount('/opt', ['rw'], 2), mount('/opt/x', ['rw', 'nosuid'], 3), mount('/opt/x', ['rw'], 4), mount('/opt/xy', ['ro'], 5)];
-  assert.is(mountFor('/opt/x/libexec/capexec/capexec', mounts)?.mountId, 4);
-  assert.is(mountFor('/opt/xy/bin', mounts)?.mountId, 5);
-  assert.is(mountFor('/opt/x', mounts)?.mountId, 4);
-  assert.is(mountFor('/optional', mounts)?.mountId, 1);
-  assert.is(mountFor('/usr', []), undefined);
-});
 
 test('the hint names a nosuid mount first, then caps outside the bounding set', () => {
   const nosuid = failureHint('/opt/x', [NET_ADMIN], mount('/opt', ['rw', 'nosuid']), maskOf([NET_RAW]), '/opt/x/bin/capexec');

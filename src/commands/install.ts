@@ -13,8 +13,8 @@ import { foreignFiles } from '../install/ownership';
 import { refuseUntrustedLayout, requireRoot, resolvePrefix } from '../install/prefix';
 import { verifyInstalled } from '../install/verify';
 import { writeAll } from '../support/output';
-import { isStandaloneExecutable, useAddonAt } from '../kernel/addon';
-import { libc } from '../kernel/libc';
+import { isStandaloneExecutable } from '../kernel/addon';
+import { libcWithAddon, type Libc } from '../kernel/libc';
 import { printable } from '../support/messages';
 import { readCapLastCap } from '../kernel/proc';
 import { lstatPath } from '../support/trusted-path';
@@ -97,8 +97,7 @@ function stageFiles({ prefix, caps, group, sources, previous }: InstallPlan, cre
     const executable = stageCopyOf(FILES.executable, group === undefined ? 0o755 : 0o750, group?.gid ?? 0);
     const addon = stageCopyOf(FILES.addon, 0o644, 0);
     const manPage = stageCopyOf(FILES.manPage, 0o644, 0);
-    useAddonAt(addon.temporary);
-    setPermittedCaps(executable.temporary, maskOf(caps));
+    setPermittedCaps(libcWithAddon(addon.temporary), executable.temporary, maskOf(caps));
     const manifest: Manifest = {
       caps: permittedText(maskOf(caps)),
       group: group?.name,
@@ -174,8 +173,7 @@ function removeDirectories(prefix: string, created: readonly InstalledDirectory[
 }
 
 // Written on the staged copy, and read back, before it takes the executable's place.
-function setPermittedCaps(path: string, mask: CapMask): void {
-  const c = libc();
+function setPermittedCaps(c: Libc, path: string, mask: CapMask): void {
   try {
     c.setxattr(path, CAPABILITY_XATTR, encodePermittedOnly(mask));
   } catch (error) {

@@ -1,27 +1,28 @@
-import type * as Koffi from 'koffi';
 import { dirname, join } from 'node:path';
 import { printable } from '../support/messages';
 import { holdsPrivilege } from './privilege';
 import { readOwnStatus } from './proc';
 import { findUntrustedComponent, lstatPath, untrustedPathError } from '../support/trusted-path';
 
-export type KoffiModule = typeof Koffi;
+// The part of koffi that libc.ts binds libc with. The real module has all of it (the
+// compiler checks that in loadKoffi), and a test can fake exactly this much.
+export interface Koffi {
+  sizeof(type: string): number;
+  load(path: null): { func(definition: string): (...args: unknown[]) => unknown; symbol(name: string): unknown };
+  errno(): number;
+  os: { errno: Record<string, number> };
+  decode(value: unknown, type: string): unknown;
+  view(pointer: unknown, length: number): ArrayBuffer;
+  alloc(type: string, length: number): unknown;
+}
 
 export const ADDON_NAME = 'koffi.node';
-
-let chosenAddonPath: string | undefined;
 
 // The standalone executable runs with privilege, so its native addon is taken from one
 // fixed place, beside the executable as the kernel names it (/proc/self/exe), never
 // through a module search that the environment or the working directory could steer.
 export function addonPathBesideExecutable(): string {
   return join(dirname(process.execPath), ADDON_NAME);
-}
-
-// The installer runs as root from a build tree that may belong to whoever built it, so
-// it loads the copy it has just staged inside the root-owned installation instead.
-export function useAddonAt(path: string): void {
-  chosenAddonPath = path;
 }
 
 export function isStandaloneExecutable(): boolean {
@@ -32,13 +33,14 @@ export function isStandaloneExecutable(): boolean {
   }
 }
 
-export function loadKoffi(): KoffiModule {
-  if (!isStandaloneExecutable()) return require('koffi') as KoffiModule;
-  const path = chosenAddonPath ?? addonPathBesideExecutable();
+// `path` is the addon to load in the standalone executable; on Node, koffi's package
+// is used as it is.
+export function loadKoffi(path: string = addonPathBesideExecutable()): Koffi {
+  if (!isStandaloneExecutable()) return require('koffi') as typeof import('koffi') satisfies Koffi;
   if (holdsPrivilege(readOwnStatus())) refuseUntrustedAddon(path);
-  const module = { exports: {} as KoffiModule };
+  const module = { exports: {} as typeof import('koffi') };
   process.dlopen(module, path);
-  return module.exports;
+  return module.exports satisfies Koffi;
 }
 
 // Whoever may replace the addon, or rename a directory above it, would run their code

@@ -1,7 +1,7 @@
 import { CLOSE_RANGE_CLOEXEC, SIG_SETMASK } from './constants';
 import { arch, endianness } from 'node:os';
 import { CapexecError, SyscallError } from '../support/errors';
-import { loadKoffi, type KoffiModule } from './addon';
+import { loadKoffi, type Koffi } from './addon';
 
 // The few libc entry points capexec needs, bound through koffi. Every call is
 // synchronous and runs on the main thread: capset() and prctl() change only the
@@ -32,12 +32,20 @@ export interface Libc {
 
 let bound: Libc | undefined;
 
+// The process's libc, through the addon beside the executable.
 export function libc(): Libc {
-  bound ??= bind(loadKoffi());
+  bound ??= bindLibc(loadKoffi());
   return bound;
 }
 
-function bind(koffi: KoffiModule): Libc {
+// Through another copy of the addon: the installer runs as root from a build tree that
+// may belong to whoever built it, so it binds the copy it has just staged inside the
+// root-owned installation instead.
+export function libcWithAddon(path: string): Libc {
+  return bindLibc(loadKoffi(path));
+}
+
+export function bindLibc(koffi: Koffi): Libc {
   // exec.ts lays out argv as 64-bit little-endian pointers, as on x64 and arm64.
   if (koffi.sizeof('void *') !== 8 || endianness() !== 'LE') {
     throw new CapexecError('unsupported_machine', 'unsupported machine', `capexec needs 64-bit little-endian pointers, not ${arch()}`);

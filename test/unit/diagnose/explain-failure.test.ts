@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { explainFailure } from '../../../src/diagnose/explain-failure';
-import { CapexecError, SyscallError } from '../../../src/support/errors';
-import type { Libc } from '../../../src/kernel/libc';
+import { CapexecError } from '../../../src/support/errors';
+import { FakeLibc, fakeState, type FakeState } from '../../helpers/fake-libc';
 import { errorLines } from '../../../src/support/messages';
 import { CapsNotPermittedError } from '../../../src/caps/pass';
 
@@ -10,16 +10,8 @@ const NET_ADMIN = 12;
 
 // The system calls a diagnosis makes, answered as for user nobody running capexec on
 // Node: nothing permitted, no securebits, no file capabilities anywhere.
-function fakeLibc(capget: () => void = () => undefined): Libc {
-  return {
-    capget,
-    prctl: () => 0,
-    getauxval: () => 0n,
-    getxattr: () => {
-      throw new SyscallError('getxattr', 61, 'ENODATA', 'No data available');
-    },
-    getenv: (name: string) => (name === 'PATH' ? Buffer.from('/usr/bin:/bin') : undefined),
-  } as unknown as Libc;
+function fakeLibc(failures: FakeState['failures'] = {}): FakeLibc {
+  return new FakeLibc(fakeState({ env: { PATH: '/usr/bin:/bin' }, failures }));
 }
 
 test('a refused launch gets its findings as detail lines; the generic fix gives way', () => {
@@ -37,9 +29,7 @@ test('a refused launch gets its findings as detail lines; the generic fix gives 
 
 test('a diagnosis that cannot be made leaves the error as it was', () => {
   const refused = new CapexecError('ambient_raise_refused', 'cannot raise cap_net_admin into the ambient set', 'Operation not permitted');
-  const failing = fakeLibc(() => {
-    throw new SyscallError('capget', 1, 'EPERM', 'Operation not permitted');
-  });
+  const failing = fakeLibc({ capget: 'EPERM' });
   assert.is(explainFailure(failing, refused, [NET_ADMIN], []), refused);
 });
 

@@ -1,8 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SyscallError } from '../../../src/support/errors';
 import { prepareForExec, socketActivationFds, type FdTable } from '../../../src/exec/hygiene';
-import type { Libc } from '../../../src/kernel/libc';
+import { FakeLibc, fakeState } from '../../helpers/fake-libc';
 
 const O_NONBLOCK = 0o4000;
 const FD_CLOEXEC = 1;
@@ -14,31 +13,19 @@ const TARGETS: Record<number, string> = { 3: '/dev/null', 4: 'socket:[7]', 5: 'a
 const fdTable: FdTable = { list: () => [0, 1, 2, 3, 4, 5, 20], target: (fd) => TARGETS[fd] };
 
 function fakeProcess(env: Record<string, string> = {}, closeRange = false) {
-  const fdFlags = new Map<number, number>([[0, FD_CLOEXEC], [1, FD_CLOEXEC], [2, FD_CLOEXEC], [3, FD_CLOEXEC], [4, FD_CLOEXEC], [5, FD_CLOEXEC], [20, 0]]);
-  const fileFlags = new Map<number, number>([[0, 0], [1, 1 | O_NONBLOCK], [2, 1]]);
-  const resetSignals: number[] = [];
-  let unblocked = false;
-  const libc = {
-    fcntl(fd: number, command: number, argument?: number): number {
-      if (!fdFlags.has(fd)) throw new SyscallError('fcntl', 9, 'EBADF', 'Bad file descriptor');
-      switch (command) {
-        case 1: return fdFlags.get(fd) ?? 0;
-        case 2: fdFlags.set(fd, argument ?? 0); return 0;
-        case 3: return fileFlags.get(fd) ?? 0;
-        case 4: fileFlags.set(fd, argument ?? 0); return 0;
-        default: throw new Error(`unexpected fcntl command ${command}`);
-      }
-    },
-    closeOnExecFrom: (first: number) => {
-      if (!closeRange) return false;
-      for (const fd of fdFlags.keys()) if (fd >= first) fdFlags.set(fd, (fdFlags.get(fd) ?? 0) | FD_CLOEXEC);
-      return true;
-    },
-    resetSignal: (signal: number) => void resetSignals.push(signal),
-    unblockAllSignals: () => void (unblocked = true),
-    getenv: (name: string) => (name in env ? Buffer.from(env[name] ?? '') : undefined),
-  } as unknown as Libc;
-  return { libc, fdFlags, fileFlags, resetSignals, unblocked: () => unblocked };
+  const state = fakeState({
+    env,
+    closeRange,
+    fds: new Map([[0, [FD_CLOEXEC, 0]], [1, [FD_CLOEXEC, 1 | O_NONBLOCK]], [2, [FD_CLOEXEC, 1]], [3, [FD_CLOEXEC, 0]], [4, [FD_CLOEXEC, 0]], [5, [FD_CLOEXEC, 0]], [20, [0, 0]]]),
+  });
+  const flags = (which: 0 | 1) => new Map([...state.fds].map(([fd, both]) => [fd, both[which]]));
+  return {
+    libc: new FakeLibc(state),
+    get fdFlags() { return flags(0); },
+    get fileFlags() { return new Map([...flags(1)].filter(([fd]) => fd < 3)); },
+    resetSignals: state.resetSignals,
+    unblocked: () => state.signalsUnblocked,
+  };
 }
 
 test('stdio gets the caller\'s blocking mode back and stays open across exec', () => {

@@ -18,6 +18,10 @@ function bundle(entry, { root, packages = ['minimist'], external = [] }) {
     if (ids.has(file)) return ids.get(file);
     const id = ids.size;
     ids.set(file, id);
+    if (file.endsWith('.json')) {
+      sources[id] = `[(function (module) {\nmodule.exports = ${JSON.stringify(JSON.parse(fs.readFileSync(file, 'utf8')))};\n}), {}]`;
+      return id;
+    }
     const source = fs.readFileSync(file, 'utf8');
     const mapping = {};
     for (const [, , request] of source.matchAll(REQUIRE)) {
@@ -33,7 +37,7 @@ function bundle(entry, { root, packages = ['minimist'], external = [] }) {
   function locate(request, from) {
     if (request.startsWith('./') || request.startsWith('../')) {
       const base = path.resolve(path.dirname(from), request);
-      return fs.existsSync(`${base}.js`) ? `${base}.js` : base;
+      return !base.endsWith('.json') && fs.existsSync(`${base}.js`) ? `${base}.js` : base;
     }
     if (packages.includes(request)) return require.resolve(request, { paths: [root] });
     if (external.includes(request)) return undefined;

@@ -1,4 +1,6 @@
-export const VERSION = '0.1.0';
+// package.json is the one place the version is written. The path is relative to the
+// compiled build/src/cli/help.js; the standalone executable's bundle inlines the file.
+export const VERSION = (require('../../../package.json') as { version: string }).version;
 
 export const HELP = `Usage: capexec [-c|--cap CAPS]... [--preserve-fds N] [--] COMMAND [ARG...]
        capexec --doctor [--json] --cap CAPS [-- COMMAND [ARG...]]

@@ -4,7 +4,7 @@ import { resolveCapNames } from '../caps/names';
 import { maskOf, type CapMask } from '../caps/sets';
 import { CapexecError, SyscallError, systemErrorCode } from '../support/errors';
 import { CAPABILITY_XATTR, encodePermittedOnly } from '../caps/file-caps';
-import { fileCapsProblem, permittedText } from '../install/stored-caps';
+import { storedCapsMismatch, permittedText } from '../install/stored-caps';
 import { commitAll, discardStaged, fileSystemFailure, findContent, replaceWithSymlink, stageCopy, stageText, type StagedFile } from '../install/files';
 import { lookupGroup, type Group } from '../install/group';
 import { DIRECTORIES, FILES, MANIFEST, PRIVATE_DIRECTORY, SOURCE_NAMES, under, type InstalledDirectory } from '../install/layout';
@@ -188,6 +188,6 @@ function setPermittedCaps(c: Libc, path: string, mask: CapMask): void {
   } catch (error) {
     if (!(error instanceof SyscallError) || error.code !== 'ENODATA') throw error;
   }
-  const problem = fileCapsProblem(stored, mask);
+  const problem = storedCapsMismatch(stored, mask);
   if (problem !== undefined) throw new CapexecError('file_caps_not_set', `cannot set ${permittedText(mask)} on ${printable(path)}`, problem);
 }

@@ -4,7 +4,7 @@ import { CAPABILITY_XATTR, decodeFileCaps, fileCapsText } from '../caps/file-cap
 
 // Reading the attribute back catches a filesystem or security module that stored
 // something else, or nothing, without failing setxattr().
-export function fileCapsProblem(bytes: Buffer | undefined, permitted: CapMask): string | undefined {
+export function storedCapsMismatch(bytes: Buffer | undefined, permitted: CapMask): string | undefined {
   if (bytes === undefined) return 'the file has no capabilities after setting them';
   const caps = decodeFileCaps(bytes);
   if (caps === undefined) return `the file's ${CAPABILITY_XATTR} attribute is not one the kernel reads`;

@@ -1,4 +1,3 @@
-import type { CapMask } from '../caps/sets';
 import { CapexecError } from '../support/errors';
 
 // Parsers for the kernel's own text files, as proc(5) documents them. Pure, so the
@@ -21,8 +20,8 @@ export interface MountEntry {
 }
 
 export interface StatusFields {
-  bounding: CapMask;
-  ambient: CapMask;
+  bounding: bigint;
+  ambient: bigint;
   tracerPid: number;
   uids: number[];
   gids: number[];
@@ -40,14 +39,14 @@ export function statusFieldMap(text: string): Map<string, string> {
 }
 
 // A capability set line (CapPrm, CapBnd, …); undefined when missing or malformed.
-export function statusMask(fields: Map<string, string>, name: string): CapMask | undefined {
+export function statusMask(fields: Map<string, string>, name: string): bigint | undefined {
   const value = fields.get(name) ?? '';
   return /^[0-9a-f]{1,16}$/i.test(value) ? BigInt(`0x${value}`) : undefined;
 }
 
 export function parseStatus(text: string): StatusFields {
   const fields = statusFieldMap(text);
-  const mask = (name: string): CapMask => {
+  const mask = (name: string): bigint => {
     const value = statusMask(fields, name);
     if (value === undefined) throw new CapexecError('proc_unreadable', 'cannot read /proc/self/status', `it has no ${name} line`, { fix: 'is /proc mounted?' });
     return value;

@@ -58,7 +58,9 @@ export class FakeExit extends Error {
 
 const ALL = (1n << 41n) - 1n;
 
-export function fakeState(overrides: Partial<FakeState> & { caps?: Partial<FakeCaps> } = {}): FakeState {
+export type FakeStateOverrides = Partial<Omit<FakeState, 'caps'>> & { caps?: Partial<FakeCaps> };
+
+export function fakeState(overrides: FakeStateOverrides = {}): FakeState {
   const { caps, ...rest } = overrides;
   return {
     securebits: 0,

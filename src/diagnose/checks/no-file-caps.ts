@@ -7,11 +7,11 @@ import { missingFromPermitted } from './requested';
 export function checkNoFileCaps(facts: Facts): Finding[] {
   const missing = missingFromPermitted(facts);
   if (missing.length === 0) return [];
-  const problem = fileCapsProblem(facts, missing);
+  const problem = whyNotGranted(facts, missing);
   return problem === undefined ? [] : [noFileCaps(facts.executable.path, problem, missing)];
 }
 
-function fileCapsProblem(facts: Facts, missing: readonly number[]): FileCapsProblem | undefined {
+function whyNotGranted(facts: Facts, missing: readonly number[]): FileCapsProblem | undefined {
   const { executable, process } = facts;
   if (!executable.standalone) return { kind: 'not-standalone' };
   const read = executable.capability;

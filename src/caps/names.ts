@@ -37,6 +37,7 @@ export function setcapCommand(caps: readonly number[], file: string | Buffer): s
 export type CapLookup =
   | { ok: true; cap: number }
   | { ok: false; reason: 'unknown'; suggestion?: string }
+  | { ok: false; reason: 'not-a-name' }
   | { ok: false; reason: 'unsupported'; cap: number };
 
 // Accepts `net_admin`, `cap_net_admin`, `CAP_NET_ADMIN` and decimal numbers, like
@@ -49,6 +50,8 @@ export function lookupCap(text: string, lastCap: number): CapLookup {
     return cap > lastCap ? { ok: false, reason: 'unsupported', cap } : { ok: true, cap };
   }
   const bare = name.startsWith('cap_') ? name.slice(4) : name;
+  // libcap's "all", and the like: capexec passes named capabilities only.
+  if (bare === 'all' || bare === '*' || bare === 'any') return { ok: false, reason: 'not-a-name' };
   const cap = (NAMES as readonly string[]).indexOf(bare);
   if (cap < 0) {
     const suggestion = suggestName(bare);
@@ -59,9 +62,11 @@ export function lookupCap(text: string, lastCap: number): CapLookup {
   return cap > lastCap ? { ok: false, reason: 'unsupported', cap } : { ok: true, cap };
 }
 
+// Only a near miss gets a suggestion, a typo rather than another word: one edit in a
+// short name, about one in four in a long one.
 function suggestName(bare: string): string | undefined {
   let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(bare.length / 3)) + 1;
+  let bestDistance = Math.max(1, Math.floor(bare.length / 4)) + 1;
   for (const candidate of NAMES) {
     const distance = editDistance(bare, candidate);
     if (distance < bestDistance) {
@@ -97,6 +102,11 @@ export function resolveCapNames(texts: readonly string[], lastCap: number): numb
 }
 
 function capNameError(text: string, found: Exclude<CapLookup, { ok: true }>, lastCap: number): CapexecError {
+  if (found.reason === 'not-a-name') {
+    return new CapexecError('unknown_capability', `--cap '${printable(text)}'`, 'capexec passes named capabilities only, never all of them', {
+      fix: 'name each one the command needs, e.g. --cap net_admin,net_raw',
+    });
+  }
   if (found.reason === 'unsupported') {
     return new CapexecError('unsupported_capability', `capability '${printable(text)}'`, `not known to this kernel, whose last is ${capName(lastCap)} (${lastCap})`);
   }

@@ -24,6 +24,16 @@ const MODE_FLAGS = ['help', 'version', 'print', 'doctor', 'install', 'uninstall'
 
 const VALUE_OPTIONS = ['cap', 'preserve-fds', 'install', 'uninstall', 'group'];
 const FLAG_OPTIONS = ['help', 'version', 'print', 'doctor', 'json'];
+const ALIASES: Record<string, string> = { c: 'cap', h: 'help', V: 'version' };
+// What each value option takes, and an example of it, for the message when it is missing.
+const VALUE_NAMES: Record<string, string> = {
+  cap: 'a capability name', 'preserve-fds': 'a number', install: 'PREFIX', uninstall: 'PREFIX', group: 'a group name',
+};
+const EXAMPLES: Record<string, string> = {
+  cap: 'capexec --cap net_admin -- COMMAND', 'preserve-fds': 'capexec --preserve-fds 1 --cap net_admin -- COMMAND',
+  install: 'capexec --install /usr/local --cap net_admin', uninstall: 'capexec --uninstall /usr/local',
+  group: 'capexec --install /usr/local --cap net_admin --group netadmins',
+};
 
 // Every long option, for the tests that keep --help and the man page in step.
 export const LONG_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS];
@@ -35,7 +45,7 @@ export function parseArguments(args: readonly string[]): Options {
   const parsed = minimist(optionArgs, {
     string: VALUE_OPTIONS,
     boolean: FLAG_OPTIONS,
-    alias: { c: 'cap', h: 'help', V: 'version' },
+    alias: ALIASES,
     unknown: (arg) => {
       unknown.push(arg);
       return false;
@@ -83,24 +93,60 @@ export function parseArguments(args: readonly string[]): Options {
 
 // Like setpriv's "+" getopt string: options end at the first non-option or at --, so the
 // helper's own flags pass through untouched. Splitting here, before minimist sees the
-// options, also keeps it from taking a command named "true" as a flag's value.
+// options, also keeps it from taking a command named "true" as a flag's value. Short
+// options are taken apart as getopt does: in `-hcnet_admin`, -c takes the rest of the
+// word as its value, and alone it takes the next argument.
 function splitAtCommand(args: readonly string[]): [string[], string[]] {
+  const options: string[] = [];
   let i = 0;
   while (i < args.length) {
     const arg = args[i] ?? '';
-    if (arg === '--') return [args.slice(0, i), args.slice(i + 1)];
+    if (arg === '--') return [options, args.slice(i + 1)];
     if (!arg.startsWith('-') || arg === '-') break;
-    i += takesNextArgument(arg) ? 2 : 1;
+    const pieces = arg.startsWith('--') ? [arg] : shortOptions(arg);
+    options.push(...pieces);
+    i += 1;
+    if (takesNextArgument(pieces.at(-1) ?? '') && i < args.length) {
+      const value = args[i] ?? '';
+      // `--install --cap net_admin`: getopt would take --cap as PREFIX; a name of ours in
+      // the value's place is far more likely a missing value.
+      if (isOwnLongOption(value)) throw missingValue(optionName(pieces.at(-1) ?? ''));
+      options.push(value);
+      i += 1;
+    }
   }
-  return [args.slice(0, Math.min(i, args.length)), args.slice(i)];
+  return [options, args.slice(i)];
 }
 
-function takesNextArgument(arg: string): boolean {
-  if (arg.startsWith('--')) return !arg.includes('=') && VALUE_OPTIONS.includes(arg.slice(2));
-  // In a group like -hc, a value option takes the rest of the group or the next arg.
-  const letters = arg.slice(1);
-  const at = [...letters].findIndex((letter) => SHORT_VALUE_OPTIONS.includes(letter));
-  return at === letters.length - 1;
+// `-hcnet_admin` → `-h`, `-c`, `net_admin`.
+function shortOptions(arg: string): string[] {
+  const pieces: string[] = [];
+  for (let at = 1; at < arg.length; at++) {
+    const letter = arg[at] ?? '';
+    pieces.push(`-${letter}`);
+    if (SHORT_VALUE_OPTIONS.includes(letter) && at + 1 < arg.length) {
+      pieces.push(arg.slice(at + 1));
+      break;
+    }
+  }
+  return pieces;
+}
+
+function takesNextArgument(piece: string): boolean {
+  if (piece.startsWith('--')) return !piece.includes('=') && VALUE_OPTIONS.includes(piece.slice(2));
+  return piece.length === 2 && SHORT_VALUE_OPTIONS.includes(piece.slice(1));
+}
+
+function optionName(piece: string): string {
+  return piece.startsWith('--') ? piece.slice(2) : ALIASES[piece.slice(1)] ?? piece.slice(1);
+}
+
+function missingValue(option: string): CapexecError {
+  return usage(`--${option} needs ${VALUE_NAMES[option] ?? 'a value'}`, `e.g. ${EXAMPLES[option] ?? 'see capexec --help'}`);
+}
+
+function isOwnLongOption(value: string): boolean {
+  return value.startsWith('--') && LONG_OPTIONS.includes(value.slice(2).replace(/=.*/s, ''));
 }
 
 function capOption(value: unknown): string[] {
@@ -108,6 +154,10 @@ function capOption(value: unknown): string[] {
     if (typeof item !== 'string' || item === '') throw usage('--cap needs a capability name');
     return item.split(',').map((name) => {
       if (name.trim() === '') throw usage(`empty capability name in '${printable(item)}'`);
+      if (/\S\s+\S/.test(name)) {
+        const commas = name.trim().split(/\s+/).join(',');
+        throw usage(`--cap '${printable(item)}'`, `use --cap ${printable(commas)}`, 'capabilities are separated by commas, not blanks');
+      }
       return name;
     });
   });
@@ -136,6 +186,6 @@ function listOf(value: unknown): unknown[] {
   return Array.isArray(value) ? value : [value];
 }
 
-function usage(what: string, fix = 'see capexec --help'): CapexecError {
-  return new CapexecError('usage', what, undefined, { fix });
+function usage(what: string, fix = 'see capexec --help', why?: string): CapexecError {
+  return new CapexecError('usage', what, why, { fix });
 }

@@ -26,21 +26,22 @@ export interface ErrorFinding {
 }
 
 // A failure the user can cause or fix. Rendered by messages.ts as one line
-// `capexec: <what>: <why> (<fix>)`; `details` and `findings` are lines printed under it.
+// `capexec: <what>: <why> (<fix>)`, its findings on lines under it. No field is named
+// `details`: uvu's failure formatter takes one for a string, and an array there makes it
+// drop the failure and the rest of the test file without a word.
 export class CapexecError extends Error {
   readonly code: ErrorCode;
   readonly what: string;
   readonly why: string | undefined;
   readonly fix: string | undefined;
   readonly exitCode: number;
-  readonly details: readonly string[];
   #findings: readonly ErrorFinding[] = [];
 
   constructor(
     code: ErrorCode,
     what: string,
     why?: string,
-    options: { fix?: string | undefined; exitCode?: number; details?: readonly string[]; cause?: unknown } = {},
+    options: { fix?: string | undefined; exitCode?: number; cause?: unknown } = {},
   ) {
     super(why === undefined ? what : `${what}: ${why}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CapexecError';
@@ -49,7 +50,6 @@ export class CapexecError extends Error {
     this.why = why;
     this.fix = options.fix;
     this.exitCode = options.exitCode ?? EXIT_CAPEXEC;
-    this.details = options.details ?? [];
   }
 
   get findings(): readonly ErrorFinding[] {

@@ -13,7 +13,7 @@ export function printable(value: string | Buffer): string {
   return out;
 }
 
-// The error line, then its details and its findings. The error's own fix assumes the
+// The error line, then its findings. The error's own fix assumes the
 // usual cause; once a finding names the actual one, the finding's fix is the one to follow.
 // A file's permission bits as ls(1) and chmod(1) write them: `0755`, `1777`.
 export function octalMode(mode: number): string {
@@ -24,7 +24,7 @@ export function errorLines(error: CapexecError): string[] {
   const why = error.why === undefined ? '' : `: ${error.why}`;
   const explained = error.findings.some((finding) => finding.severity === 'error');
   const fix = error.fix === undefined || explained ? '' : ` (${error.fix})`;
-  return [`capexec: ${error.what}${why}${fix}`, ...error.details, ...error.findings.map((finding) => `  ${findingLine(finding)}`)];
+  return [`capexec: ${error.what}${why}${fix}`, ...error.findings.map((finding) => `  ${findingLine(finding)}`)];
 }
 
 // One line per finding, as --doctor prints them and as they follow a failed launch's

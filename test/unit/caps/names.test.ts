@@ -21,6 +21,21 @@ test('a misspelt name gets the nearest suggestion, a wild one none', () => {
   assert.equal(lookupCap('net_admn', 40), { ok: false, reason: 'unknown', suggestion: 'net_admin' });
   assert.equal(lookupCap('cap_sys_admn', 40), { ok: false, reason: 'unknown', suggestion: 'sys_admin' });
   assert.equal(lookupCap('frobnicate_everything', 40), { ok: false, reason: 'unknown' });
+  // Two edits from kill, but another word, not a typo of it.
+  assert.equal(lookupCap('chill', 40), { ok: false, reason: 'unknown' });
+  assert.equal(lookupCap('net_admni', 40), { ok: false, reason: 'unknown', suggestion: 'net_admin' });
+});
+
+test('all is refused as what it is, with no suggestion', () => {
+  for (const text of ['all', 'ALL', 'cap_all']) assert.equal(lookupCap(text, 40), { ok: false, reason: 'not-a-name' });
+  try {
+    resolveCapNames(['all'], 40);
+    assert.unreachable();
+  } catch (error) {
+    assert.instance(error, CapexecError);
+    assert.is((error as CapexecError).why, 'capexec passes named capabilities only, never all of them');
+    assert.not.match((error as CapexecError).fix ?? '', /did you mean/);
+  }
 });
 
 test('capabilities past the running kernel\'s cap_last_cap are refused', () => {

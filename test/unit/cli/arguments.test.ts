@@ -32,6 +32,36 @@ test('--cap repeats and takes comma lists, in every spelling', () => {
   assert.equal(options, { mode: 'launch', caps: ['net_admin', 'CAP_NET_RAW', '12', '13'], preserveFds: 0, command: ['true'] });
 });
 
+test('a short option takes its value attached, as getopt does, alone or after other letters', () => {
+  assert.equal(parseArguments(['-cnet_admin', 'true']), { mode: 'launch', caps: ['net_admin'], preserveFds: 0, command: ['true'] });
+  assert.equal(parseArguments(['-cnet_admin,net_raw', '-c', 'sys_time', 'true']), {
+    mode: 'launch', caps: ['net_admin', 'net_raw', 'sys_time'], preserveFds: 0, command: ['true'],
+  });
+  fails(['-hcnet_admin'], /^--cap cannot be used with --help$/);
+  fails(['-xcnet_admin', 'true'], /^unknown option '-x'$/);
+});
+
+test('capabilities separated by blanks are refused with the comma form', () => {
+  const error = (() => {
+    try {
+      parseArguments(['--cap', 'net_admin net_raw', 'true']);
+    } catch (caught) {
+      return caught as CapexecError;
+    }
+    return undefined;
+  })();
+  assert.is(error?.what, "--cap 'net_admin net_raw'");
+  assert.is(error?.why, 'capabilities are separated by commas, not blanks');
+  assert.is(error?.fix, 'use --cap net_admin,net_raw');
+});
+
+test('a value option followed by another of our options says its value is missing', () => {
+  fails(['--install', '--cap', 'net_admin'], /^--install needs PREFIX$/);
+  fails(['--uninstall', '--group', 'x'], /^--uninstall needs PREFIX$/);
+  fails(['--cap', '--doctor', 'true'], /^--cap needs a capability name$/);
+  fails(['-c', '--print'], /^--cap needs a capability name$/);
+});
+
 test('numeric-looking command arguments stay strings', () => {
   const options = parseArguments(['-c', 'net_admin', 'sleep', '10']);
   assert.equal(options.mode === 'launch' && options.command, ['sleep', '10']);
@@ -82,7 +112,7 @@ test('mode options are checked against the mode', () => {
   fails(['--group', 'x', '-c', 'net_admin', 'true'], /--group needs --install/);
   fails(['--print', '--cap', 'net_admin'], /--cap cannot be used with --print/);
   fails(['--install', '/opt/x'], /no capability given/);
-  fails(['--install', '--cap', 'net_admin'], /takes no command/);
+  fails(['--install', '--cap', 'net_admin'], /^--install needs PREFIX$/);
   fails(['--install=', '--cap', 'net_admin'], /--install needs PREFIX/);
   fails(['--uninstall', '/x', 'true'], /takes no command/);
   fails(['--doctor'], /no capability given/);

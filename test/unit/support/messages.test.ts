@@ -14,7 +14,7 @@ test('an error is one line: what, why, and the fix in parentheses', () => {
   assert.equal(errorLines(new CapexecError('unknown_capability', "unknown capability 'x'", undefined, { fix: 'see capabilities(7)' })), [
     "capexec: unknown capability 'x' (see capabilities(7))",
   ]);
-  assert.equal(errorLines(new CapexecError('usage', 'a', 'b', { details: ['  finding'] })), ['capexec: a: b', '  finding']);
+  assert.equal(errorLines(new CapexecError('usage', 'a', 'b')), ['capexec: a: b']);
 });
 
 test('findings follow the error line; an error finding replaces the generic fix', () => {

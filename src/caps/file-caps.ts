@@ -8,7 +8,6 @@ import { isInitialUidMap } from '../kernel/proc-parse';
 // magic_etc (revision in the top byte, bit 0 = effective), then permitted/inheritable
 // word pairs (one pair in revision 1, two from revision 2), then in revision 3 the
 // root uid the capabilities belong to.
-export const CAPABILITY_XATTR = 'security.capability';
 
 const SIZES: Record<number, number> = { [VFS_CAP_REVISION_1]: 12, [VFS_CAP_REVISION_2]: 20, [VFS_CAP_REVISION_3]: 24 };
 

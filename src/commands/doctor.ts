@@ -6,7 +6,9 @@ import { libc } from '../kernel/libc';
 import { findingLine, printable } from '../support/messages';
 import { readCapLastCap } from '../kernel/proc';
 import { argvEntries, rawArgvTail } from '../exec/raw-argv';
-import { lookUpCommand, requireRunnable, type CommandToInspect } from '../exec/resolve-command';
+import { closeCommand, openCommand, requireRunnable } from '../exec/open-command';
+import { lookUpCommand, type CommandToInspect } from '../exec/resolve-command';
+import { CapexecError, EXIT_CAPEXEC } from '../support/errors';
 
 export interface DoctorRequest {
   json: boolean;
@@ -24,8 +26,21 @@ export function doctor(request: DoctorRequest): number {
   const caps = resolveCapNames(request.caps, readCapLastCap());
   let command: CommandToInspect | undefined;
   if (request.command.length > 0) {
-    command = lookUpCommand(argvEntries(rawArgvTail(request.command)), c.getenv('PATH'));
-    requireRunnable(command.path);
+    try {
+      command = lookUpCommand(argvEntries(rawArgvTail(request.command)), c.getenv('PATH'));
+      const opened = openCommand(c, command.path);
+      try {
+        requireRunnable(opened);
+      } finally {
+        closeCommand(opened);
+      }
+    } catch (error) {
+      // With --json, a command that cannot run is a finding like any other; its exit
+      // status stays what a launch would give.
+      if (!request.json || !(error instanceof CapexecError) || error.exitCode === EXIT_CAPEXEC) throw error;
+      writeAll(1, commandFailureJson(error));
+      return error.exitCode;
+    }
   }
   const diagnosis = diagnose(collectFacts(c, caps, command));
   writeAll(1, request.json ? doctorJson(diagnosis) : doctorText(diagnosis, caps, command?.path));
@@ -35,6 +50,12 @@ export function doctor(request: DoctorRequest): number {
 export function doctorJson(diagnosis: Diagnosis): string {
   const findings = diagnosis.findings.map(({ id, severity, message, fix }) => ({ id, severity, message, fix }));
   return `${JSON.stringify({ ok: diagnosis.ok, findings })}\n`;
+}
+
+export function commandFailureJson(error: CapexecError): string {
+  const message = error.why === undefined ? error.what : `${error.what}: ${error.why}`;
+  const fix = error.code === 'command_not_found' ? 'check the name and PATH, or give the full path' : 'check that it is an executable regular file';
+  return `${JSON.stringify({ ok: false, findings: [{ id: error.code, severity: 'error', message, fix }] })}\n`;
 }
 
 // A verdict line, then one line per finding.

@@ -6,6 +6,7 @@ import { libc } from '../kernel/libc';
 import { passCapabilities } from '../caps/pass';
 import { readCapLastCap } from '../kernel/proc';
 import { argvEntries, firstArgument, rawArgvTail } from '../exec/raw-argv';
+import { mayChangePrivileges, openCommand } from '../exec/open-command';
 import { resolveCommand } from '../exec/resolve-command';
 
 export interface LaunchRequest {
@@ -30,7 +31,11 @@ export function launch(request: LaunchRequest): never {
     const { explainFailure } = require('../diagnose/explain-failure') as typeof import('../diagnose/explain-failure');
     throw explainFailure(c, error, caps, argvEntries(argv));
   }
-  const path = resolveCommand(firstArgument(argv), c.getenv('PATH'));
+  const command = openCommand(c, resolveCommand(firstArgument(argv), c.getenv('PATH')));
+  if (mayChangePrivileges(command)) {
+    const { refuseCancellingTarget } = require('../diagnose/target-check') as typeof import('../diagnose/target-check');
+    refuseCancellingTarget(c, caps, command, argvEntries(argv).slice(1));
+  }
   prepareForExec(c, stdioFlags, Math.max(request.preserveFds, socketActivationFds(c, process.pid)));
-  return execCommand(c, path, argv);
+  return execCommand(c, command, argv);
 }

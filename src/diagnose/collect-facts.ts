@@ -1,9 +1,8 @@
 import { accessSync, closeSync, constants, fstatSync, openSync, statSync, type Stats } from 'node:fs';
-import { CAPABILITY_XATTR } from '../caps/file-caps';
 import { readProcessState } from '../caps/process-state';
 import type { CommandToInspect } from '../exec/resolve-command';
 import { isStandaloneExecutable } from '../kernel/addon';
-import { O_PATH } from '../kernel/constants';
+import { CAPABILITY_XATTR, O_PATH } from '../kernel/constants';
 import type { Libc } from '../kernel/libc';
 import { mountOfFd, readMounts, readSysctl } from '../kernel/proc';
 import { parseRange, parseUnsigned, type MountEntry } from '../kernel/proc-parse';

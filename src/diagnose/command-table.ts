@@ -61,6 +61,7 @@ const TABLE: readonly Entry[] = [
     ),
   },
   { names: /^nft$/, hints: always({ cap: cap('net_admin'), why: 'changes firewall rules' }) },
+  { names: TUN_USERS, hints: always({ cap: cap('net_admin'), why: 'creates tun/tap devices, and the kernel allows TUNSETIFF only with cap_net_admin' }) },
   {
     names: /^ip$/,
     hints: always({

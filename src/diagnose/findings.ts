@@ -157,7 +157,7 @@ export function targetCancelsAmbient(
   command: Buffer,
   sources: readonly PrivilegeSource[],
   requested: readonly number[],
-  granted: CapMask,
+  granted: { permitted: CapMask; effective: CapMask },
 ): Finding {
   const reasons = sources.map((source) => {
     switch (source.kind) {
@@ -169,10 +169,15 @@ export function targetCancelsAmbient(
         return `has file capabilities of its own (${fileCapsText(source.caps)})`;
     }
   });
-  const lost = requested.filter((cap) => !hasCap(granted, cap));
-  const outcome = lost.length === 0
-    ? `it gets ${capsText(requested)} from its own privileges, not from capexec`
-    : `${capsText(lost)} will not reach it`;
+  const lost = requested.filter((cap) => !hasCap(granted.effective, cap));
+  const onlyPermitted = lost.filter((cap) => hasCap(granted.permitted, cap));
+  const gone = lost.filter((cap) => !hasCap(granted.permitted, cap));
+  const outcomes = [
+    ...(lost.length === 0 ? [`it gets ${capsText(requested)} from its own privileges, not from capexec`] : []),
+    ...(gone.length > 0 ? [`${capsText(gone)} will not reach it`] : []),
+    ...(onlyPermitted.length > 0 ? [`it starts with ${capsText(onlyPermitted)} permitted but not effective, so it cannot use them unless it raises them itself`] : []),
+  ];
+  const outcome = outcomes.join('; ');
   const setid = sources.some((source) => source.kind !== 'file-caps');
   return {
     id: 'target_cancels_ambient',

@@ -1,26 +1,46 @@
-import { CapexecError, EXIT_CANNOT_RUN, EXIT_NOT_FOUND } from '../support/errors';
+import { F_SETFD } from '../kernel/constants';
 import type { Libc } from '../kernel/libc';
+import { CapexecError, EXIT_CANNOT_RUN, EXIT_NOT_FOUND, type SyscallError } from '../support/errors';
 import { printable } from '../support/messages';
+import type { OpenedCommand } from './open-command';
 import type { RawArgv } from './raw-argv';
 
 const TWO_TO_32 = 0x1_0000_0000;
 
-// execve() with byte-exact strings: the path and argv as the caller gave them, and
-// libc's own environ, which Node never re-encodes. Returns only by throwing. Pointers
-// are 64-bit little-endian, as on x64 and arm64, the only targets, and are written as
-// two 32-bit halves in plain numbers: a BigInt per argument would cost more than the
-// exec itself on a long command line.
-export function execCommand(c: Libc, path: Buffer, argv: RawArgv): never {
-  const strings = c.alloc(path.length + 1 + argv.block.length);
-  path.copy(strings.view, 0);
-  strings.view[path.length] = 0;
-  argv.block.copy(strings.view, path.length + 1);
+// execveat() of the opened command, with byte-exact argv and libc's own environ, which
+// Node never re-encodes. Returns only by throwing.
+export function execCommand(c: Libc, command: OpenedCommand, argv: RawArgv): never {
+  const pointers = argvPointers(c, argv);
+  let error = c.execveat(command.fd, pointers, c.environ());
+  // execveat(2): a script run from a close-on-exec fd fails with ENOENT, since its
+  // interpreter could not open /dev/fd/N. Only then is the fd kept open for it.
+  if (error.code === 'ENOENT') {
+    c.fcntl(command.fd, F_SETFD, 0);
+    error = c.execveat(command.fd, pointers, c.environ());
+  }
+  throw execFailure(command.path, error);
+}
+
+function execFailure(path: Buffer, error: SyscallError): CapexecError {
+  const missing = error.code === 'ENOENT';
+  return new CapexecError(missing ? 'command_not_found' : 'command_not_runnable', printable(path), error.description, {
+    exitCode: missing ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN,
+    cause: error,
+  });
+}
+
+// The argv array execve() takes: a pointer to each string of the block, then NULL.
+// Pointers are 64-bit little-endian, as on x64 and arm64, the only targets, and are
+// written as two 32-bit halves in plain numbers: a BigInt per argument would cost more
+// than the exec itself on a long command line.
+function argvPointers(c: Libc, argv: RawArgv): bigint {
+  const strings = c.alloc(argv.block.length);
+  argv.block.copy(strings.view, 0);
 
   const pointers = c.alloc(8 * (argv.count + 1));
   const words = new Uint32Array(pointers.view.buffer, pointers.view.byteOffset, 2 * (argv.count + 1));
-  const base = strings.address + BigInt(path.length + 1);
-  const low = Number(base & 0xffffffffn);
-  const high = Number(base >> 32n);
+  const low = Number(strings.address & 0xffffffffn);
+  const high = Number(strings.address >> 32n);
   // One character per byte, and JavaScript's string search, which is far cheaper per
   // call than a Buffer's.
   const text = argv.block.toString('latin1');
@@ -31,9 +51,5 @@ export function execCommand(c: Libc, path: Buffer, argv: RawArgv): never {
   }
   words[2 * argv.count] = 0;
   words[2 * argv.count + 1] = 0;
-
-  const error = c.execve(strings.address, pointers.address, c.environ());
-  throw new CapexecError(error.code === 'ENOENT' ? 'command_not_found' : 'command_not_runnable', printable(path), error.description, {
-    exitCode: error.code === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN,
-  });
+  return pointers.address;
 }

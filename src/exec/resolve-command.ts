@@ -67,13 +67,3 @@ export function lookUpCommand(argv: readonly Buffer[], pathVariable: Buffer | un
   const [name = Buffer.alloc(0), ...args] = argv;
   return { path: resolveCommand(name, pathVariable), args };
 }
-
-// What execve() would say of a resolved path, for --doctor, which never execs: 127 when
-// nothing is there, 126 when it cannot be run. ENOEXEC is left to the real exec.
-export function requireRunnable(path: Buffer): void {
-  const kind = probe(path);
-  if (kind === 'missing') {
-    throw new CapexecError('command_not_found', printable(path), 'No such file or directory', { exitCode: EXIT_NOT_FOUND });
-  }
-  if (kind === 'unrunnable') throw new CapexecError('command_not_runnable', printable(path), 'Permission denied', { exitCode: EXIT_CANNOT_RUN });
-}

@@ -1,6 +1,7 @@
 import { capsArgument } from '../caps/names';
 import { capsIn, type CapMask } from '../caps/sets';
-import { CAPABILITY_XATTR, decodeFileCaps, fileCapsText } from '../caps/file-caps';
+import { decodeFileCaps, fileCapsText } from '../caps/file-caps';
+import { CAPABILITY_XATTR } from '../kernel/constants';
 
 // Reading the attribute back catches a filesystem or security module that stored
 // something else, or nothing, without failing setxattr().

@@ -18,6 +18,7 @@ export const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 export const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 
 // struct vfs_cap_data / vfs_ns_cap_data: the security.capability attribute.
+export const CAPABILITY_XATTR = 'security.capability';
 export const VFS_CAP_REVISION_MASK = 0xff000000;
 export const VFS_CAP_REVISION_1 = 0x01000000;
 export const VFS_CAP_REVISION_2 = 0x02000000;
@@ -35,6 +36,10 @@ export const FD_CLOEXEC = 1;
 export const O_NONBLOCK = 0o4000;
 // Opens a file only to name it: no read permission needed, nothing executed or locked.
 export const O_PATH = 0o10000000;
+
+// openat(2), execveat(2)
+export const O_CLOEXEC = 0o2000000;
+export const AT_EMPTY_PATH = 0x1000;
 
 // close_range(2)
 export const CLOSE_RANGE_CLOEXEC = 1 << 2;

@@ -1,4 +1,4 @@
-import { CLOSE_RANGE_CLOEXEC, SIG_SETMASK } from './constants';
+import { AT_EMPTY_PATH, CLOSE_RANGE_CLOEXEC, SIG_SETMASK } from './constants';
 import { arch, endianness } from 'node:os';
 import { CapexecError, SyscallError } from '../support/errors';
 import { loadKoffi, type Koffi } from './addon';
@@ -19,6 +19,10 @@ export interface Libc {
   getenv(name: string): Buffer | undefined;
   environ(): bigint;
   execve(path: bigint, argv: bigint, envp: bigint): SyscallError;
+  // execveat(fd, "", argv, envp, AT_EMPTY_PATH): runs the very file fd names.
+  execveat(fd: number, argv: bigint, envp: bigint): SyscallError;
+  // open(2) of a path as bytes, with these flags; the fd, or a SyscallError.
+  open(path: Buffer, flags: number): number;
   // The value of extended attribute `name` of the file at `path`, following symlinks.
   getxattr(path: string, name: string): Buffer;
   alloc(bytes: number): { address: bigint; view: Buffer };
@@ -61,6 +65,8 @@ export function bindLibc(koffi: Koffi): Libc {
   const strlen = lib.func('size_t strlen(void *s)');
   const strerror = lib.func('const char *strerror(int errnum)');
   const execve = lib.func('int execve(void *path, void *argv, void *envp)');
+  const execveat = lib.func('int execveat(int fd, const char *path, void *argv, void *envp, int flags)');
+  const open = lib.func('int open(void *path, int flags, ...)');
   const getxattr = lib.func('long getxattr(const char *path, const char *name, void *value, size_t size)');
   const environ = lib.symbol('environ') as bigint;
   const exit = lib.func('void _exit(int status)');
@@ -120,6 +126,11 @@ export function bindLibc(koffi: Koffi): Libc {
       execve(path, argv, envp);
       return failure('execve');
     },
+    execveat: (fd, argv, envp) => {
+      execveat(fd, '', argv, envp, AT_EMPTY_PATH);
+      return failure('execveat');
+    },
+    open: (path, flags) => check('open', open(Buffer.concat([path, Buffer.alloc(1)]), flags) as number),
     getxattr: (path, name) => {
       // XATTR_SIZE_MAX: no attribute is larger, so one call always gets all of it.
       const value = Buffer.alloc(65536);

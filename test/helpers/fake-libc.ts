@@ -47,7 +47,10 @@ export interface FakeState {
   // Memory handed out by alloc(), by address, for tests that read what was written.
   memory: Map<bigint, Buffer>;
   nextAddress: bigint;
-  exec: { path: bigint; argv: bigint; envp: bigint } | undefined;
+  // What execve() or execveat() was handed: a path's address, or the fd it ran.
+  exec: { path: bigint; argv: bigint; envp: bigint } | { fd: number; argv: bigint; envp: bigint } | undefined;
+  // Paths open() may open, with the fd each gets.
+  files: Map<string, number>;
 }
 
 export class FakeExit extends Error {
@@ -79,6 +82,7 @@ export function fakeState(overrides: FakeStateOverrides = {}): FakeState {
     memory: new Map(),
     nextAddress: 0x7f00_0000_0000n,
     exec: undefined,
+    files: new Map(),
     ...rest,
     caps: { effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n, bounding: ALL, ...caps },
   };
@@ -194,6 +198,20 @@ export class FakeLibc implements Libc {
     this.state.exec = { path, argv, envp };
     const failure = this.state.failures['execve'];
     return this.error('execve', typeof failure === 'string' ? failure : 'ENOENT');
+  }
+
+  execveat(fd: number, argv: bigint, envp: bigint): SyscallError {
+    this.state.calls.push('execveat');
+    this.state.exec = { fd, argv, envp };
+    const failure = this.state.failures['execveat'];
+    return this.error('execveat', typeof failure === 'string' ? failure : 'ENOENT');
+  }
+
+  open(path: Buffer, flags: number): number {
+    this.enter('open', flags);
+    const fd = this.state.files.get(path.toString('latin1'));
+    if (fd === undefined) throw this.error('open', 'ENOENT');
+    return fd;
   }
 
   getxattr(path: string, name: string): Buffer {

@@ -8,7 +8,7 @@ import { targetCancelsAmbient, type Finding, type PrivilegeSource } from '../fin
 // What the kernel does at the command's exec (commoncap.c, cap_bprm_creds_from_file):
 // a set-user-ID or set-group-ID change, or file capabilities, clear the ambient set.
 // The command then has only what its own privileges give it.
-export function checkTargetCancelsAmbient(facts: Facts): Finding[] {
+export function checkTargetCancelsAmbient(facts: Pick<Facts, 'requested' | 'process' | 'command'>): Finding[] {
   const { command, process } = facts;
   if (command === undefined || facts.requested.length === 0) return [];
   // A nosuid mount makes the kernel ignore both the mode bits and file capabilities;
@@ -22,11 +22,20 @@ export function checkTargetCancelsAmbient(facts: Facts): Finding[] {
 
   // capexec leaves exactly the request inheritable for the command.
   const inheritable = maskOf(facts.requested);
-  let granted = caps === undefined ? 0n : grantedAtExec(caps, inheritable, process.bounding);
+  let permitted = caps === undefined ? 0n : grantedAtExec(caps, inheritable, process.bounding);
+  // Without the file's effective bit the command starts with them permitted only, which
+  // a program that does not raise them itself never uses.
+  let effective = caps?.effective === true ? permitted : 0n;
   const setuidRoot = sources.some((source) => source.kind === 'setuid' && source.uid === 0);
-  if (setuidRoot && !isSecurebitSet(process.securebits, 'noroot')) granted |= inheritable | process.bounding;
-  if (process.noNewPrivs) granted &= process.permitted;
-  return [targetCancelsAmbient(command.path, sources, facts.requested, granted)];
+  if (setuidRoot && !isSecurebitSet(process.securebits, 'noroot')) {
+    permitted |= inheritable | process.bounding;
+    effective = permitted;
+  }
+  if (process.noNewPrivs) {
+    permitted &= process.permitted;
+    effective &= process.permitted;
+  }
+  return [targetCancelsAmbient(command.path, sources, facts.requested, { permitted, effective })];
 }
 
 function setIdSources(command: CommandFacts, uid: number | undefined, gid: number | undefined): PrivilegeSource[] {
@@ -39,7 +48,7 @@ function setIdSources(command: CommandFacts, uid: number | undefined, gid: numbe
   return sources;
 }
 
-function honouredFileCaps(command: CommandFacts, facts: Facts): FileCaps | undefined {
+function honouredFileCaps(command: CommandFacts, facts: Pick<Facts, 'process'>): FileCaps | undefined {
   if ('errno' in command.capability) return undefined;
   const caps = decodeFileCaps(command.capability.bytes);
   return caps !== undefined && rootidHonoured(caps, facts.process.uidMap) ? caps : undefined;

@@ -27,9 +27,18 @@ test('target_cancels_ambient: file caps that give the command what was asked are
   const found = checkTargetCancelsAmbient(facts({ requested: [NET_RAW], process: { permitted: bit(NET_RAW) }, command: ping }));
   assert.is(found[0]?.severity, 'warning');
   assert.match(found[0]?.message ?? '', /it gets cap_net_raw from its own privileges, not from capexec/);
-  // The file's inheritable caps combine with what capexec leaves inheritable: the request.
-  const inheritable = command('/opt/x', { capability: { bytes: xattrV2(0n, bit(NET_ADMIN)) } });
+  // The file's inheritable caps combine with what capexec leaves inheritable: the request,
+  // effective too when the file says so.
+  const inheritable = command('/opt/x', { capability: { bytes: xattrV2(0n, bit(NET_ADMIN), true) } });
   assert.is(checkTargetCancelsAmbient(facts({ command: inheritable }))[0]?.severity, 'warning');
+});
+
+test('target_cancels_ambient: inheritable file caps without the effective bit start permitted only', () => {
+  const plusI = command('/opt/x', { capability: { bytes: xattrV2(0n, bit(NET_ADMIN)) } });
+  const found = checkTargetCancelsAmbient(facts({ command: plusI }));
+  assert.is(found[0]?.severity, 'error');
+  assert.match(found[0]?.message ?? '', /it starts with cap_net_admin permitted but not effective, so it cannot use them unless it raises them itself$/);
+  assert.is(diagnose(facts({ command: plusI })).ok, false);
 });
 
 test('target_cancels_ambient: setuid and setgid, unless they change nothing', () => {
@@ -56,7 +65,7 @@ test('target_cancels_ambient: nosuid mounts and no_new_privs take the privileges
   // no_new_privs ignores the setuid bit, but file caps still clear the ambient set.
   const setuid = command('/opt/game', { mode: 0o104755, uid: 12 });
   assert.equal(checkTargetCancelsAmbient(facts({ command: setuid, process: { noNewPrivs: true } })), []);
-  const fileCaps = command('/opt/tool', { capability: { bytes: xattrV2(bit(NET_ADMIN)) } });
+  const fileCaps = command('/opt/tool', { capability: { bytes: xattrV2(bit(NET_ADMIN), 0n, true) } });
   assert.is(checkTargetCancelsAmbient(facts({ command: fileCaps, process: { noNewPrivs: true } }))[0]?.severity, 'warning');
 });
 
@@ -106,6 +115,14 @@ test('wrong_cap: a known helper without the cap it needs', () => {
   assert.is(diagnose(facts({ command: command('/bin/ping') })).ok, true);
 });
 
+test('wrong_cap: tunctl asked for anything but net_admin is told what TUNSETIFF needs', () => {
+  const tunctl = command('/usr/bin/tunctl', { args: args('-t', 'tap9') });
+  const found = checkWrongCap(facts({ requested: [NET_RAW], command: tunctl }));
+  assert.equal(ids(found), ['wrong_cap']);
+  assert.match(found[0]?.message ?? '', /TUNSETIFF only with cap_net_admin, but cap_net_admin was not requested/);
+  assert.equal(checkWrongCap(facts({ requested: [NET_ADMIN], command: tunctl })), []);
+});
+
 test('wrong_cap: ip drops everything without net_admin inheritable', () => {
   const ip = checkWrongCap(facts({ requested: [NET_RAW], process: { permitted: bit(NET_RAW) }, command: command('/sbin/ip') }));
   assert.match(ip[0]?.message ?? '', /unless cap_net_admin is inheritable/);
@@ -133,7 +150,7 @@ test('capHints: netcat forms', () => {
   assert.equal(capHints('nc', ['-lvnp', '443'], context).map((hint) => hint.cap), [NET_BIND_SERVICE]);
   assert.equal(capHints('ncat', ['-l', '-p80'], context).map((hint) => hint.cap), [NET_BIND_SERVICE]);
   assert.equal(capHints('nc', ['example.org', '80'], context), []);
-  assert.equal(capHints('tunctl', [], context), []);
+  assert.equal(capHints('tunctl', [], context).map((hint) => hint.cap), [NET_ADMIN]);
 });
 
 test.run();

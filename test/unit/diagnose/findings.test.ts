@@ -20,7 +20,7 @@ test('paths, mount points and command names reach messages escaped', () => {
   const messages = [
     nosuid(HOSTILE, mount({ mountPoint: '/mnt/\x1b[2J', options: ['nosuid'] }), [NET_ADMIN]),
     noFileCaps(HOSTILE, { kind: 'none' }, [NET_ADMIN]),
-    targetCancelsAmbient(HOSTILE, [{ kind: 'setgid', gid: 5 }], [NET_ADMIN], 0n),
+    targetCancelsAmbient(HOSTILE, [{ kind: 'setgid', gid: 5 }], [NET_ADMIN], { permitted: 0n, effective: 0n }),
     wrongCap(HOSTILE, NET_RAW, 'sends ICMP echo requests through a raw socket'),
   ].flatMap((finding) => [finding.message, finding.fix]);
   for (const text of messages) {

@@ -1,48 +1,59 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execCommand } from '../../../src/exec/execve';
+import type { OpenedCommand } from '../../../src/exec/open-command';
 import { CapexecError } from '../../../src/support/errors';
 import { FakeLibc, fakeState, type FakeState } from '../../helpers/fake-libc';
 
 // latin1: one byte per character, so a test can hand over bytes that are not UTF-8.
 const argvBlock = (args: string[]) => ({ block: Buffer.from(args.map((arg) => `${arg}\0`).join(''), 'latin1'), count: args.length });
+const opened = (fd = 7): OpenedCommand => ({ path: Buffer.from('/bin/x'), fd, mode: 0o100755, uid: 0, gid: 0, capability: undefined });
+const isCapexecError = (error: unknown) => error instanceof CapexecError;
 
-// What execve() was handed: the path and the argv strings, read back through the
+// What execveat() was handed: the fd and the argv strings, read back through the
 // pointers the way the kernel reads them.
-function handed(state: FakeState): { path: string; argv: string[] } {
+function handed(state: FakeState): { fd: number; argv: string[] } {
   const exec = state.exec;
-  if (exec === undefined) throw new Error('execve was not called');
-  const [stringsAddress, strings] = [...state.memory].find(([address]) => address === exec.path) ?? [];
+  if (exec === undefined || !('fd' in exec)) throw new Error('execveat was not called');
   const pointers = state.memory.get(exec.argv);
-  if (stringsAddress === undefined || strings === undefined || pointers === undefined) throw new Error('unknown address');
-  const cString = (at: number) => strings.toString('latin1', at, strings.indexOf(0, at));
+  if (pointers === undefined) throw new Error('unknown argv address');
   const argv: string[] = [];
   for (let i = 0; ; i++) {
     const pointer = pointers.readBigUInt64LE(8 * i);
     if (pointer === 0n) break;
-    argv.push(cString(Number(pointer - stringsAddress)));
+    const [base, block] = [...state.memory].find(([address, view]) => pointer >= address && pointer < address + BigInt(view.length)) ?? [];
+    if (base === undefined || block === undefined) throw new Error(`pointer ${pointer} is outside every block`);
+    const at = Number(pointer - base);
+    argv.push(block.toString('latin1', at, block.indexOf(0, at)));
   }
-  return { path: cString(0), argv };
+  return { fd: exec.fd, argv };
 }
 
-test('argv pointers point at each string, and the array ends in NULL', () => {
-  const state = fakeState();
-  assert.throws(() => execCommand(new FakeLibc(state), Buffer.from('/bin/echo'), argvBlock(['echo', '', 'a b', '\xff'])), (error: unknown) => error instanceof CapexecError);
-  assert.equal(handed(state), { path: '/bin/echo', argv: ['echo', '', 'a b', '\xff'] });
+test('the opened fd is exec\'d; argv pointers point at each string, and the array ends in NULL', () => {
+  const state = fakeState({ fds: new Map([[9, [1, 0]]]) });
+  assert.throws(() => execCommand(new FakeLibc(state), opened(9), argvBlock(['echo', '', 'a b', '\xff'])), isCapexecError);
+  assert.equal(handed(state), { fd: 9, argv: ['echo', '', 'a b', '\xff'] });
 });
 
 test('a string block that crosses a 4 GiB boundary carries into the high half of its pointers', () => {
-  // The strings start 16 bytes below 2^32 * 0x7f01: the low 32-bit half overflows partway.
-  const state = fakeState({ nextAddress: 0x7f01_0000_0000n - 16n });
+  // The strings start 16 bytes below a multiple of 2^32: the low half overflows partway.
+  const state = fakeState({ nextAddress: 0x7f01_0000_0000n - 16n, fds: new Map([[7, [1, 0]]]) });
   const args = ['first-argument', 'second-argument', 'third'];
-  assert.throws(() => execCommand(new FakeLibc(state), Buffer.from('/x'), argvBlock(args)));
+  assert.throws(() => execCommand(new FakeLibc(state), opened(), argvBlock(args)), isCapexecError);
   assert.equal(handed(state).argv, args);
+});
+
+test('ENOENT from a close-on-exec fd is the script case: the fd is kept open and the exec tried again', () => {
+  const state = fakeState({ fds: new Map([[7, [1, 0]]]) });
+  assert.throws(() => execCommand(new FakeLibc(state), opened(), argvBlock(['x'])), isCapexecError);
+  assert.equal(state.calls.filter((call) => call === 'execveat' || call === 'fcntl'), ['execveat', 'fcntl', 'execveat']);
+  assert.is(state.fds.get(7)?.[0], 0);
 });
 
 test('a failed exec is 127 for ENOENT and 126 otherwise', () => {
   for (const [errno, status, code] of [['ENOENT', 127, 'command_not_found'], ['EACCES', 126, 'command_not_runnable']] as const) {
-    const state = fakeState({ failures: { execve: errno } });
-    assert.throws(() => execCommand(new FakeLibc(state), Buffer.from('/x'), argvBlock(['x'])), (error: unknown) =>
+    const state = fakeState({ failures: { execveat: errno }, fds: new Map([[7, [1, 0]]]) });
+    assert.throws(() => execCommand(new FakeLibc(state), opened(), argvBlock(['x'])), (error: unknown) =>
       error instanceof CapexecError && error.exitCode === status && error.code === code);
   }
 });

@@ -1,10 +1,12 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CapexecError } from '../../../src/support/errors';
-import { requireRunnable, resolveCommand } from '../../../src/exec/resolve-command';
+import { closeCommand, openCommand, requireRunnable } from '../../../src/exec/open-command';
+import { resolveCommand } from '../../../src/exec/resolve-command';
+import { libc } from '../../../src/kernel/libc';
 
 const dir = mkdtempSync(join(tmpdir(), 'capexec-resolve-'));
 const bin1 = join(dir, 'bin1');
@@ -48,11 +50,26 @@ test('found but not runnable is 126, nowhere is 127', () => {
   assert.is(exitOf(() => resolveCommand(Buffer.alloc(0), path(bin2))), 127);
 });
 
-test('requireRunnable says what execve() would: 127 for nothing there, 126 for unrunnable', () => {
-  assert.is(exitOf(() => requireRunnable(Buffer.from(join(dir, 'nope')))), 127);
-  assert.is(exitOf(() => requireRunnable(Buffer.from(join(bin1, 'plain')))), 126);
-  assert.is(exitOf(() => requireRunnable(Buffer.from(join(bin1, 'adir')))), 126);
-  assert.is(exitOf(() => requireRunnable(Buffer.from(join(bin2, 'tool')))), 0);
+// The file is opened once, and judged from the fd: what execve() would say, 127 for
+// nothing there, 126 for anything it would not run, a symbolic-link loop included.
+const runnable = (path: string) => () => {
+  const opened = openCommand(libc(), Buffer.from(path));
+  try {
+    requireRunnable(opened);
+  } finally {
+    closeCommand(opened);
+  }
+};
+
+test('an opened command is judged as execve() would judge it', () => {
+  symlinkSync('loop-b', join(dir, 'loop-a'));
+  symlinkSync('loop-a', join(dir, 'loop-b'));
+  assert.is(exitOf(runnable(join(dir, 'nope'))), 127);
+  assert.is(exitOf(runnable(join(dir, 'nope', 'deeper'))), 127);
+  assert.is(exitOf(runnable(join(bin1, 'plain'))), 126);
+  assert.is(exitOf(runnable(join(bin1, 'adir'))), 126);
+  assert.is(exitOf(runnable(join(dir, 'loop-a'))), 126);
+  assert.is(exitOf(runnable(join(bin2, 'tool'))), 0);
 });
 
 test('an empty PATH entry means the working directory', () => {

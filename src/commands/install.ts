@@ -1,6 +1,6 @@
 import { chmodSync, chownSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { resolveCapNames } from '../caps/names';
+import { installCommand, resolveCapNames } from '../caps/names';
 import { maskOf, type CapMask } from '../caps/sets';
 import { CapexecError, SyscallError, systemErrorCode } from '../support/errors';
 import { CAPABILITY_XATTR, encodePermittedOnly } from '../caps/file-caps';
@@ -73,7 +73,7 @@ function checkRequest(request: InstallRequest): InstallPlan {
   const prefix = resolvePrefix('install', request.prefix);
   const caps = resolveCapNames(request.caps, readCapLastCap());
   const group = request.group === undefined ? undefined : lookupGroup(request.group);
-  refuseUntrustedLayout('install', prefix, lstatPath);
+  refuseUntrustedLayout('install', prefix, lstatPath, (other) => installCommand(process.execPath, other, caps, group?.name));
   const sources = locateSources();
   const previous = readManifest(prefix);
   const foreign = foreignFiles(previous, (file) => findContent(under(prefix, file), false))[0];

@@ -184,7 +184,9 @@ privileged(install, 'refuses PREFIX or a layout directory that anyone but root c
     const result = await installInto(prefix);
     assert.is(result.exitCode, 125, name);
     assert.ok(isOneErrorLine(result.stderr), String(result.stderr));
-    assert.match(String(result.stderr), `capexec: refusing to install into ${prefix}: ${why(prefix)} (as root: `, name);
+    // A sticky world-writable directory is shared by its nature: never chmod it.
+    const fix = name.startsWith('sticky') ? `leave ${why(prefix).split(' ')[0] ?? ''} as it is and use a fresh directory: as root: mkdir -m 0755 ` : 'as root: ';
+    assert.match(String(result.stderr), `capexec: refusing to install into ${prefix}: ${why(prefix)} (${fix}`, name);
     assert.equal(snapshot(prefix), before, name);
   }
 });
@@ -206,7 +208,7 @@ privileged(install, 'refuses symbolic links nobody planted in PREFIX, and leaves
   }
   const refusedWhileOpen = await installInto(prefix);
   assert.is(refusedWhileOpen.exitCode, 125);
-  assert.is(refusedWhileOpen.stderr, `capexec: refusing to install into ${prefix}: ${prefix} is writable by group and others (mode 1777) (as root: chmod go-w ${prefix})`);
+  assert.match(String(refusedWhileOpen.stderr), `capexec: refusing to install into ${prefix}: ${prefix} is writable by group and others (mode 1777) (leave ${prefix} as it is and use a fresh directory: `);
 
   chmodSync(prefix, 0o755);
   const fix = '(make it a real directory owned by root, or choose another PREFIX)';
@@ -265,6 +267,42 @@ privileged(install, '--uninstall refuses a layout directory others can write to,
   assert.equal(snapshot(prefix), before);
   chmodSync(`${prefix}/bin`, 0o755);
   assert.is((await uninstallFrom(prefix)).exitCode, 0);
+});
+
+privileged(install, 'never suggests changing /tmp: the fix for a shared PREFIX is a fresh root-owned directory', async () => {
+  const before = lstatSync('/tmp');
+  const result = await runAsRoot(BUILD, ['--install', '/tmp', '--cap', 'net_admin']);
+  assert.is(result.exitCode, 125);
+  assert.ok(isOneErrorLine(result.stderr), String(result.stderr));
+  const stderr = String(result.stderr);
+  assert.match(stderr, /^capexec: refusing to install into \/tmp: \/tmp is writable by group and others \(mode 1777\) \(leave \/tmp as it is and use a fresh directory: as root: mkdir -m 0755 (\/opt\/capexec|\/usr\/local\/capexec) && /);
+  const fresh = /mkdir -m 0755 (\S+) && /.exec(stderr)?.[1] ?? '';
+  assert.ok(stderr.endsWith(` && ${BUILD} --install ${fresh} --cap cap_net_admin)`), stderr);
+  assert.not.match(stderr, /chmod|chown/);
+  assert.not.ok(existsSync(fresh));
+  assert.is(lstatSync('/tmp').mode, before.mode);
+});
+
+privileged(install, 'refuses a PREFIX that is a symbolic link, wherever it leads, for --install and --uninstall', async () => {
+  const shared = scratchPrefix();
+  chmodSync(shared, 0o1777);
+  const target = scratchPrefix();
+  const planted = await runAsNobody(['ln', '-s', target, `${shared}/link`]);
+  assert.is(planted.exitCode, 0, String(planted.stderr));
+  const refusal = (mode: string) => `capexec: --${mode} ${shared}/link: a symbolic link leads it to ${target} (give the real path, with no symbolic link in it)`;
+
+  const refusedInstall = await installInto(`${shared}/link`);
+  assert.is(refusedInstall.exitCode, 125);
+  assert.is(refusedInstall.stderr, refusal('install'));
+  assert.equal(readdirSync(target), []);
+
+  assert.is((await installInto(target)).exitCode, 0);
+  const installed = snapshot(target);
+  const refusedUninstall = await uninstallFrom(`${shared}/link`);
+  assert.is(refusedUninstall.exitCode, 125);
+  assert.is(refusedUninstall.stderr, refusal('uninstall'));
+  assert.equal(snapshot(target), installed);
+  assert.is((await uninstallFrom(target)).exitCode, 0);
 });
 
 privileged(install, 'refuses to replace a file that --install did not put there', async () => {

@@ -117,7 +117,7 @@ function rolledBack({ prefix, replaced, created, privateBefore }: Undo, error: u
     ? `rolled back the installation into ${printable(prefix)}`
     : `rolled back the installation into ${printable(prefix)}, except ${left.join(', ')}`;
   const why = error.why === undefined ? error.what : `${error.what}: ${error.why}`;
-  return new CapexecError(error.code, what, why, { fix: error.fix, details: error.details, cause: error });
+  return new CapexecError(error.code, what, why, { fix: error.fix, cause: error });
 }
 
 interface Ownership {

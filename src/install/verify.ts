@@ -27,8 +27,7 @@ export interface InstalledPaths {
 // --group) runs it, and the helper reports its own ambient set. Node's spawn drops
 // root's groups and capabilities before the exec, as a login would. It runs the file
 // that holds the capabilities by its own path, so the file checked is the file just
-// written, whatever the link in bin/ leads to. A failed check keeps the diagnosis the
-// installed capexec printed under its error.
+// written, whatever the link in bin/ leads to.
 export function verifyInstalled({ prefix, executable }: InstalledPaths, caps: readonly number[], group: Group | undefined): string[] {
   const user: RunAs = group === undefined
     ? { ...NOBODY, label: 'user nobody' }
@@ -36,10 +35,8 @@ export function verifyInstalled({ prefix, executable }: InstalledPaths, caps: re
   const run = spawnSync(executable, ['--cap', capsArgument(caps), '--', 'cat', '/proc/self/status'], spawnOptions(user));
   const why = runProblem(run, maskOf(caps));
   if (why !== undefined) {
-    const diagnosis = diagnosisLines(run.stderr);
     throw new CapexecError('install_not_verified', `installed ${printable(executable)} does not work for ${user.label}`, why, {
-      fix: failureHint(prefix, caps, mountOfPath(executable), ownBoundingSet(), diagnosis.length > 0),
-      details: diagnosis,
+      fix: failureHint(prefix, caps, mountOfPath(executable), ownBoundingSet()),
     });
   }
   const lines = [`verified: ${user.label} gets ${capsArgument(caps)} through ${printable(executable)}`];
@@ -94,7 +91,7 @@ export function runProblem(run: FinishedRun, wanted: CapMask): string | undefine
 
 // The usual reasons file capabilities do nothing, most specific first. The installation
 // is rolled back by then, so the fix never points at what it installed.
-export function failureHint(prefix: string, caps: readonly number[], mount: MountEntry | undefined, bounding: CapMask | undefined, diagnosed: boolean): string {
+export function failureHint(prefix: string, caps: readonly number[], mount: MountEntry | undefined, bounding: CapMask | undefined): string {
   if (mount?.options.includes('nosuid')) {
     return `${printable(prefix)} is on a nosuid mount (${printable(mount.mountPoint)}), where the kernel ignores file capabilities: install under another prefix`;
   }
@@ -102,12 +99,7 @@ export function failureHint(prefix: string, caps: readonly number[], mount: Moun
   if (outside.length > 0) {
     return `${capsArgument(outside)} not in this system's bounding set, so no file can grant it`;
   }
-  return diagnosed ? "see the check's own diagnosis below" : 'look for a denial by a security module (SELinux, AppArmor) in the kernel log';
-}
-
-// The findings a failed launch prints under its error line, as the check saw them.
-export function diagnosisLines(stderr: string): string[] {
-  return stderr.split('\n').filter((line) => /^ {2}(error|warning) [a-z_]+: /.test(line)).map((line) => `  ${printable(line.slice(2))}`);
+  return 'look for a denial by a security module (SELinux, AppArmor) in the kernel log';
 }
 
 function ownBoundingSet(): CapMask | undefined {

@@ -34,6 +34,13 @@ export function setcapCommand(caps: readonly number[], file: string | Buffer): s
   return `setcap ${capsArgument(caps)}+p ${printable(file)}`;
 }
 
+// The command that (re)installs capexec under `prefix` with these capabilities, run by
+// `executable`; for an installed copy this, not setcap, keeps its manifest true.
+export function installCommand(executable: string | Buffer, prefix: string, caps: readonly number[], group: string | undefined): string {
+  const onlyFor = group === undefined ? '' : ` --group ${printable(group)}`;
+  return `${printable(executable)} --install ${printable(prefix)} --cap ${capsArgument(caps)}${onlyFor}`;
+}
+
 export type CapLookup =
   | { ok: true; cap: number }
   | { ok: false; reason: 'unknown'; suggestion?: string }

@@ -1,19 +1,30 @@
-import { capsText, capName, setcapCommand } from './names';
+import { capsText, capName, installCommand, setcapCommand } from './names';
 import { hasCap, maskOf } from './sets';
 import { clearAmbient, isAmbient, raiseAmbient, readCapState, writeCapState } from './state';
 import { CapexecError, SyscallError, type ErrorCode } from '../support/errors';
 import { isStandaloneExecutable } from '../kernel/addon';
 import type { Libc } from '../kernel/libc';
 
+// An installed copy, with what its manifest says it was given (see ExecutableFacts).
+export interface Reinstall {
+  prefix: string;
+  caps: readonly number[];
+  group: string | undefined;
+}
+
 export class CapsNotPermittedError extends CapexecError {
   readonly missing: readonly number[];
 
-  constructor(missing: readonly number[]) {
+  // With `reinstall`, the fix is --install again: setcap would leave its manifest stale.
+  constructor(missing: readonly number[], reinstall?: Reinstall) {
     // Never suggest file capabilities for the system's node: anyone could then run
     // any code with them.
-    const fix = isStandaloneExecutable()
-      ? `as root: ${setcapCommand(missing, process.execPath)}`
-      : 'run the standalone executable (npm run build makes dist/capexec), given file capabilities';
+    const all = [...new Set([...reinstall?.caps ?? [], ...missing])].sort((a, b) => a - b);
+    const fix = !isStandaloneExecutable()
+      ? 'run the standalone executable (npm run build makes dist/capexec), given file capabilities'
+      : reinstall === undefined
+        ? `as root: ${setcapCommand(missing, process.execPath)}`
+        : `as root: ${installCommand(process.execPath, reinstall.prefix, all, reinstall.group)}`;
     super('caps_not_permitted', `cannot pass ${capsText(missing)}`, `not in capexec's permitted set`, { fix });
     this.missing = missing;
   }

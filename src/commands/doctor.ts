@@ -1,6 +1,7 @@
 import { capsText, resolveCapNames } from '../caps/names';
 import { collectFacts } from '../diagnose/collect-facts';
 import { diagnose, type Diagnosis } from '../diagnose/diagnose';
+import { installedCopy } from '../install/installation';
 import { writeAll } from '../support/output';
 import { libc } from '../kernel/libc';
 import { findingLine, printable } from '../support/messages';
@@ -42,7 +43,7 @@ export function doctor(request: DoctorRequest): number {
       return error.exitCode;
     }
   }
-  const diagnosis = diagnose(collectFacts(c, caps, command));
+  const diagnosis = diagnose(collectFacts(c, caps, command, installedCopy(process.execPath)));
   writeAll(1, request.json ? doctorJson(diagnosis) : doctorText(diagnosis, caps, command?.path));
   return diagnosis.ok ? EXIT_WOULD_REACH : EXIT_WOULD_NOT_REACH;
 }

@@ -1,17 +1,21 @@
-import { chmodSync, chownSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { resolveCapNames } from '../caps/names';
+import { installCommand, resolveCapNames } from '../caps/names';
 import { maskOf, type CapMask } from '../caps/sets';
 import { CapexecError, SyscallError, systemErrorCode } from '../support/errors';
 import { encodePermittedOnly } from '../caps/file-caps';
 import { CAPABILITY_XATTR } from '../kernel/constants';
 import { storedCapsMismatch, permittedText } from '../install/stored-caps';
-import { commitAll, discardStaged, fileSystemFailure, findContent, replaceWithSymlink, stageCopy, stageText, type StagedFile } from '../install/files';
+import {
+  commitAll, discardStaged, dropPrevious, fileSystemFailure, findContent, keepPrevious, replaceWithSymlink, restorePrevious, stageCopy, stageText,
+  type Previous, type StagedFile,
+} from '../install/files';
 import { lookupGroup, type Group } from '../install/group';
 import { DIRECTORIES, FILES, MANIFEST, PRIVATE_DIRECTORY, SOURCE_NAMES, under, type InstalledDirectory } from '../install/layout';
-import { readManifest, serializeManifest, type Manifest } from '../install/manifest';
+import { describeChanges, readManifest, serializeManifest, type Manifest } from '../install/manifest';
 import { foreignFiles } from '../install/ownership';
 import { refuseUntrustedLayout, requireRoot, resolvePrefix } from '../install/prefix';
+import { installationOf } from '../install/installation';
 import { verifyInstalled } from '../install/verify';
 import { writeAll } from '../support/output';
 import { isStandaloneExecutable } from '../kernel/addon';
@@ -36,21 +40,32 @@ interface InstallPlan {
 
 // Every check comes before the first write, and nothing is put in place until all new
 // files are complete beside their places: a refused --install, or one that fails
-// before then, leaves PREFIX as it was.
+// before then, leaves PREFIX as it was. What the new files replace is kept until
+// user nobody has run the new installation: one that does not work, or whose check
+// could not run, is rolled back. Only then is anything printed, so that no output
+// error can cut the check short.
 export function install(request: InstallRequest): number {
   const plan = checkRequest(request);
-  const { prefix, caps, group } = plan;
+  const { prefix, caps, group, previous } = plan;
+  const privateBefore = ownershipOf(under(prefix, PRIVATE_DIRECTORY));
   const created = createDirectories(prefix, group);
-  const staged = stageFiles(plan, created);
+  const { staged, manifest } = stageFiles(plan, created);
   const executable = under(prefix, FILES.executable);
   const link = under(prefix, FILES.link);
+  const undo: Undo = { prefix, replaced: [], created, privateBefore };
+  let verified: string[];
   try {
     // The manifest goes first: from then on, --uninstall knows about everything.
-    commitAll([...staged].reverse());
+    const order = [...staged].reverse();
+    for (const target of [...order.map((file) => file.target), link]) undo.replaced.push(keepPrevious(target));
+    commitAll(order);
     replaceWithSymlink(link, executable);
+    verified = verifyInstalled({ prefix, executable }, caps, group);
   } catch (error) {
-    throw fileSystemFailure(`cannot install into ${printable(prefix)}`, error);
+    staged.forEach(discardStaged);
+    throw rolledBack(undo, fileSystemFailure(`cannot install into ${printable(prefix)}`, error));
   }
+  undo.replaced.forEach(dropPrevious);
 
   const owner = group === undefined ? 'mode 0755 root:root' : `mode 0750 root:${group.name}`;
   const lines = [
@@ -58,10 +73,67 @@ export function install(request: InstallRequest): number {
     `installed ${printable(under(prefix, FILES.addon))}`,
     `installed ${printable(under(prefix, FILES.manPage))}`,
     `linked ${printable(link)} -> ${printable(executable)}`,
+    ...previous === undefined ? [] : describeChanges(previous, manifest),
+    ...verified,
   ];
-  writeAll(1, `${lines.join('\n')}\n`);
-  writeAll(1, `${verifyInstalled({ prefix, link, executable }, caps, group).join('\n')}\n`);
+  try {
+    writeAll(1, `${lines.join('\n')}\n`);
+  } catch (error) {
+    if (!(error instanceof CapexecError)) throw error;
+    throw new CapexecError(error.code, error.what, error.why, { fix: `the installation in ${printable(prefix)} is in place and verified`, cause: error });
+  }
   return 0;
+}
+
+interface Undo {
+  prefix: string;
+  replaced: Previous[];
+  created: readonly InstalledDirectory[];
+  privateBefore: Ownership | undefined;
+}
+
+// Puts back what was there, newest first, as far as it can, and says how far that was:
+// the error names whatever could not be put back.
+function rolledBack({ prefix, replaced, created, privateBefore }: Undo, error: unknown): unknown {
+  const left: string[] = [];
+  for (const previous of [...replaced].reverse()) {
+    try {
+      restorePrevious(previous);
+    } catch (failure) {
+      left.push(`${printable(previous.target)} (${systemErrorCode(failure) ?? 'error'})`);
+    }
+  }
+  const privateDirectory = under(prefix, PRIVATE_DIRECTORY);
+  try {
+    if (privateBefore !== undefined) {
+      chownSync(privateDirectory, privateBefore.uid, privateBefore.gid);
+      chmodSync(privateDirectory, privateBefore.mode);
+    }
+  } catch (failure) {
+    left.push(`the mode of ${printable(privateDirectory)} (${systemErrorCode(failure) ?? 'error'})`);
+  }
+  removeDirectories(prefix, created);
+  if (!(error instanceof CapexecError)) return error;
+  const what = left.length === 0
+    ? `rolled back the installation into ${printable(prefix)}`
+    : `rolled back the installation into ${printable(prefix)}, except ${left.join(', ')}`;
+  const why = error.why === undefined ? error.what : `${error.what}: ${error.why}`;
+  return new CapexecError(error.code, what, why, { fix: error.fix, cause: error });
+}
+
+interface Ownership {
+  uid: number;
+  gid: number;
+  mode: number;
+}
+
+function ownershipOf(path: string): Ownership | undefined {
+  try {
+    const found = lstatSync(path);
+    return found.isDirectory() ? { uid: found.uid, gid: found.gid, mode: found.mode & 0o7777 } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function checkRequest(request: InstallRequest): InstallPlan {
@@ -74,7 +146,7 @@ function checkRequest(request: InstallRequest): InstallPlan {
   const prefix = resolvePrefix('install', request.prefix);
   const caps = resolveCapNames(request.caps, readCapLastCap());
   const group = request.group === undefined ? undefined : lookupGroup(request.group);
-  refuseUntrustedLayout('install', prefix, lstatPath);
+  refuseUntrustedLayout('install', prefix, lstatPath, (other) => installCommand(process.execPath, other, caps, group?.name));
   const sources = locateSources();
   const previous = readManifest(prefix);
   const foreign = foreignFiles(previous, (file) => findContent(under(prefix, file), false))[0];
@@ -87,7 +159,7 @@ function checkRequest(request: InstallRequest): InstallPlan {
 }
 
 // The new files, complete beside their places, with the manifest that lists them last.
-function stageFiles({ prefix, caps, group, sources, previous }: InstallPlan, created: readonly InstalledDirectory[]): StagedFile[] {
+function stageFiles({ prefix, caps, group, sources, previous }: InstallPlan, created: readonly InstalledDirectory[]): { staged: StagedFile[]; manifest: Manifest } {
   const staged: StagedFile[] = [];
   const stageCopyOf = (file: keyof typeof SOURCE_NAMES, mode: number, gid: number): StagedFile => {
     const copy = stageCopy(sources[file], under(prefix, file), mode, gid);
@@ -111,7 +183,7 @@ function stageFiles({ prefix, caps, group, sources, previous }: InstallPlan, cre
       },
     };
     staged.push(stageText(serializeManifest(manifest), under(prefix, MANIFEST), 0o644));
-    return staged;
+    return { staged, manifest };
   } catch (error) {
     staged.forEach(discardStaged);
     removeDirectories(prefix, created);
@@ -119,9 +191,14 @@ function stageFiles({ prefix, caps, group, sources, previous }: InstallPlan, cre
   }
 }
 
+// The files to install: the build's, beside the executable that runs --install, or,
+// when that executable is itself an installed copy, its own installation's, whose man
+// page lives under share/.
 function locateSources(): Record<keyof typeof SOURCE_NAMES, string> {
   const directory = dirname(process.execPath);
-  const sources = Object.fromEntries(Object.entries(SOURCE_NAMES).map(([file, name]) => [file, join(directory, name)]));
+  const own = installationOf(process.execPath);
+  const sources = Object.fromEntries(Object.entries(SOURCE_NAMES).map(([file, name]) => [file, join(directory, name)])) as Record<keyof typeof SOURCE_NAMES, string>;
+  if (own !== undefined) sources[FILES.manPage] = under(own.prefix, FILES.manPage);
   for (const path of Object.values(sources)) {
     let isFile = false;
     try {
@@ -129,9 +206,12 @@ function locateSources(): Record<keyof typeof SOURCE_NAMES, string> {
     } catch {
       // Reported below, as for any non-file.
     }
-    if (!isFile) throw new CapexecError('build_file_missing', `cannot install: ${printable(path)} is missing`, undefined, { fix: 'npm run build' });
+    if (!isFile) {
+      const fix = own === undefined ? 'npm run build' : 'install from the build instead: npm run build, then run dist/capexec --install';
+      throw new CapexecError('build_file_missing', `cannot install: ${printable(path)} is missing`, undefined, { fix });
+    }
   }
-  return sources as Record<keyof typeof SOURCE_NAMES, string>;
+  return sources;
 }
 
 // Directories that exist are left as they are, except the private one, whose owner

@@ -29,7 +29,8 @@ export function launch(request: LaunchRequest): never {
     if (!(error instanceof CapexecError)) throw error;
     // Only a failed launch pays for loading the diagnosis.
     const { explainFailure } = require('../diagnose/explain-failure') as typeof import('../diagnose/explain-failure');
-    throw explainFailure(c, error, caps, argvEntries(argv));
+    const { installedCopy } = require('../install/installation') as typeof import('../install/installation');
+    throw explainFailure(c, error, caps, argvEntries(argv), installedCopy(process.execPath));
   }
   const command = openCommand(c, resolveCommand(firstArgument(argv), c.getenv('PATH')));
   if (mayChangePrivileges(command)) {

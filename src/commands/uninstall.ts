@@ -1,9 +1,9 @@
 import { rmdirSync, rmSync } from 'node:fs';
 import { writeAll } from '../support/output';
 import { CapexecError, systemErrorCode } from '../support/errors';
-import { fileSystemFailure, findContent } from '../install/files';
-import { DIRECTORIES, MANIFEST, under } from '../install/layout';
-import { readManifest } from '../install/manifest';
+import { commitAll, fileSystemFailure, findContent, stageText } from '../install/files';
+import { DIRECTORIES, MANIFEST, under, type InstalledDirectory } from '../install/layout';
+import { readManifest, serializeManifest, type Manifest } from '../install/manifest';
 import { planRemoval } from '../install/ownership';
 import { refuseUntrustedLayout, requireRoot, resolvePrefix } from '../install/prefix';
 import { errorLines, printable } from '../support/messages';
@@ -15,8 +15,9 @@ export interface UninstallRequest {
 
 // Removes what the manifest says --install put under PREFIX, and only while it is
 // still what was put there; directories go only if --install created them and they
-// are empty now. Everything is removed by path, so first PREFIX and the layout's
-// directories must be ones only root can change, as for --install.
+// are empty now. The manifest goes last, unless something was kept. Everything is
+// removed by path, so first PREFIX and the layout's directories must be ones only root
+// can change, as for --install.
 export function uninstall(request: UninstallRequest): number {
   requireRoot('uninstall', process.getuid?.() ?? -1, process.geteuid?.() ?? -1);
   const prefix = resolvePrefix('uninstall', request.prefix);
@@ -29,6 +30,7 @@ export function uninstall(request: UninstallRequest): number {
 
   const out: string[] = [];
   const notes: string[] = [];
+  const kept: Manifest['files'] = {};
   try {
     for (const step of planRemoval(manifest, (file) => findContent(under(prefix, file), true))) {
       const path = printable(under(prefix, step.file));
@@ -36,16 +38,21 @@ export function uninstall(request: UninstallRequest): number {
         rmSync(under(prefix, step.file));
         out.push(`removed ${path}`);
       } else if (step.action === 'keep') {
+        const entry = manifest.files[step.file];
+        if (entry !== undefined) kept[step.file] = entry;
         notes.push(...errorLines(new CapexecError('file_kept', `kept ${path}`, step.why)));
       }
     }
-    rmSync(manifestPath);
-    out.push(`removed ${printable(manifestPath)}`);
+    if (Object.keys(kept).length === 0) {
+      rmSync(manifestPath);
+      out.push(`removed ${printable(manifestPath)}`);
+    }
   } catch (error) {
     const failure = fileSystemFailure(`cannot uninstall from ${printable(prefix)}`, error);
     if (out.length > 0) reportRemovedBeforeFailure(out);
     throw failure;
   }
+  const remaining: InstalledDirectory[] = [];
   for (const directory of [...DIRECTORIES].reverse()) {
     if (!manifest.createdDirectories.includes(directory)) continue;
     const path = under(prefix, directory);
@@ -54,8 +61,22 @@ export function uninstall(request: UninstallRequest): number {
       out.push(`removed ${printable(path)}/`);
     } catch (error) {
       const code = systemErrorCode(error);
-      if (code !== 'ENOENT') notes.push(...errorLines(new CapexecError('file_kept', `kept ${printable(path)}/`, code === 'ENOTEMPTY' ? 'not empty' : code ?? 'error')));
+      if (code === 'ENOENT') continue;
+      remaining.push(directory);
+      notes.push(...errorLines(new CapexecError('file_kept', `kept ${printable(path)}/`, code === 'ENOTEMPTY' ? 'not empty' : code ?? 'error')));
     }
+  }
+  // What is kept stays listed, with the directories --install made that are still
+  // there: once whoever changed a file puts it back or removes it, --uninstall can
+  // finish the job. Everything else the manifest named is gone.
+  if (Object.keys(kept).length > 0) {
+    try {
+      commitAll([stageText(serializeManifest({ ...manifest, createdDirectories: remaining, files: kept }), manifestPath, 0o644)]);
+    } catch (error) {
+      reportRemovedBeforeFailure(out);
+      throw fileSystemFailure(`cannot uninstall from ${printable(prefix)}`, error);
+    }
+    notes.push(...errorLines(new CapexecError('file_kept', `kept ${printable(manifestPath)}`, 'it lists what was kept, for a later --uninstall')));
   }
   writeAll(1, `${out.join('\n')}\n`);
   if (notes.length > 0) writeAll(2, `${notes.join('\n')}\n`);

@@ -7,16 +7,17 @@ import type { Libc } from '../kernel/libc';
 import { mountOfFd, readMounts, readSysctl } from '../kernel/proc';
 import { parseRange, parseUnsigned, type MountEntry } from '../kernel/proc-parse';
 import { CapexecError, probe, SyscallError, systemErrorCode } from '../support/errors';
-import type { CommandFacts, DeviceFacts, ExecutableFacts, Facts, SysctlFacts, XattrRead } from './facts';
+import type { CommandFacts, DeviceFacts, ExecutableFacts, Facts, InstalledCopy, SysctlFacts, XattrRead } from './facts';
 
 const TUN_DEVICE = '/dev/net/tun';
 
-export function collectFacts(c: Libc, requested: readonly number[], command: CommandToInspect | undefined): Facts {
+// `installation` is what install/ found out about the executable, for its layer to tell.
+export function collectFacts(c: Libc, requested: readonly number[], command: CommandToInspect | undefined, installation?: InstalledCopy): Facts {
   const mounts = readMounts();
   return {
     requested,
     process: readProcessState(c),
-    executable: executableFacts(c, mounts),
+    executable: executableFacts(c, mounts, installation),
     command: command === undefined ? undefined : commandFacts(c, mounts, command),
     tun: deviceFacts(TUN_DEVICE),
     sysctl: sysctlFacts(),
@@ -55,7 +56,7 @@ function readCapabilityAttribute(c: Libc, path: string): XattrRead {
   }
 }
 
-function executableFacts(c: Libc, mounts: readonly MountEntry[]): ExecutableFacts {
+function executableFacts(c: Libc, mounts: readonly MountEntry[], installation: InstalledCopy | undefined): ExecutableFacts {
   let inspected: Inspected;
   try {
     inspected = inspect(c, mounts, '/proc/self/exe');
@@ -65,7 +66,8 @@ function executableFacts(c: Libc, mounts: readonly MountEntry[]): ExecutableFact
     throw new CapexecError('proc_unreadable', 'cannot inspect /proc/self/exe', code, { fix: 'is /proc mounted?' });
   }
   const { mount, capability } = inspected;
-  return { path: Buffer.from(process.execPath), mount, capability, standalone: isStandaloneExecutable() };
+  const standalone = isStandaloneExecutable();
+  return { path: Buffer.from(process.execPath), mount, capability, standalone, ...installation === undefined ? {} : { installation } };
 }
 
 // Undefined when the command cannot be opened even to be named: then the kernel will

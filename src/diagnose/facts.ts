@@ -1,3 +1,4 @@
+import type { Reinstall } from '../caps/pass';
 import type { ProcessState } from '../caps/process-state';
 import type { MountEntry } from '../kernel/proc-parse';
 import type { ProbeResult } from '../support/errors';
@@ -19,7 +20,13 @@ export interface FileFacts {
 export interface ExecutableFacts extends FileFacts {
   // False when capexec runs as a script on Node, whose executable is node itself.
   standalone: boolean;
+  // Set when the executable is one --install put in place: then --install, not
+  // setcap, is how its file capabilities change, or its manifest would go stale.
+  installation?: InstalledCopy;
 }
+
+// What its manifest says --install gave it, and the group it is limited to.
+export type InstalledCopy = Reinstall;
 
 export interface CommandFacts extends FileFacts {
   // The arguments after the command's name, byte for byte.

@@ -1,7 +1,7 @@
-import { capsText, capName, setcapCommand } from '../caps/names';
+import { capsText, capName, installCommand, setcapCommand } from '../caps/names';
 import { capsIn, hasCap, type CapMask } from '../caps/sets';
 import { octalMode, printable } from '../support/messages';
-import type { DeviceFacts } from './facts';
+import type { DeviceFacts, InstalledCopy } from './facts';
 import { uidMapText, type MountEntry, type UidMapEntry } from '../kernel/proc-parse';
 import { fileCapsText, type FileCaps } from '../caps/file-caps';
 
@@ -65,9 +65,14 @@ export type FileCapsProblem =
   | { kind: 'malformed'; size: number }
   | { kind: 'lacking'; caps: FileCaps };
 
-export function noFileCaps(executable: Buffer, problem: FileCapsProblem, missing: readonly number[]): Finding {
+// For an installed copy, the fix is --install again, with what it has and what is missing.
+export function noFileCaps(executable: Buffer, problem: FileCapsProblem, missing: readonly number[], installation?: InstalledCopy): Finding {
   const file = printable(executable);
-  const setcap = `as root: ${setcapCommand(missing, executable)}`;
+  const granting = (caps: readonly number[]): string => {
+    const all = [...new Set([...installation?.caps ?? [], ...caps])].sort((a, b) => a - b);
+    return `as root: ${installation === undefined ? setcapCommand(all, executable) : installCommand(executable, installation.prefix, all, installation.group)}`;
+  };
+  const setcap = granting(missing);
   switch (problem.kind) {
     case 'not-standalone':
       return {
@@ -103,7 +108,7 @@ export function noFileCaps(executable: Buffer, problem: FileCapsProblem, missing
         severity: 'error',
         message: `${file} has file capabilities ${fileCapsText(problem.caps)}, without ${capsText(missing)}`,
         // setcap replaces the whole attribute: keep what the file already grants.
-        fix: `as root: ${setcapCommand([...new Set([...capsIn(problem.caps.permitted), ...missing])].sort((a, b) => a - b), executable)}`,
+        fix: granting([...capsIn(problem.caps.permitted), ...missing]),
       };
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
-  closeSync, fchmodSync, fchownSync, fsyncSync, lstatSync, openSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync,
+  closeSync, fchmodSync, fchownSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync,
   writeSync,
 } from 'node:fs';
 import { CapexecError, systemErrorCode } from '../support/errors';
@@ -17,8 +17,8 @@ export interface StagedFile {
 
 const CHUNK = 1 << 20;
 
-function temporaryFor(target: string): string {
-  const temporary = `${target}.capexec-new`;
+function temporaryFor(target: string, suffix = '.capexec-new'): string {
+  const temporary = `${target}${suffix}`;
   // Left by an interrupted run; unlink() does not follow a planted symlink, and the
   // exclusive open below refuses one that appears in between.
   rmSync(temporary, { force: true });
@@ -87,6 +87,31 @@ export function commitAll(staged: readonly StagedFile[]): void {
 
 export function discardStaged(staged: StagedFile): void {
   rmSync(staged.temporary, { force: true });
+}
+
+// What was at a path before --install put its new file there, kept under a second name
+// (a hard link: the place itself is still replaced by one rename) until the new
+// installation is verified, so that one that is not can be undone.
+export interface Previous {
+  target: string;
+  // undefined: nothing was there.
+  kept: string | undefined;
+}
+
+export function keepPrevious(target: string): Previous {
+  if ('missing' in findContent(target, false)) return { target, kept: undefined };
+  const kept = temporaryFor(target, '.capexec-old');
+  linkSync(target, kept);
+  return { target, kept };
+}
+
+export function restorePrevious({ target, kept }: Previous): void {
+  if (kept === undefined) rmSync(target, { force: true });
+  else renameSync(kept, target);
+}
+
+export function dropPrevious({ kept }: Previous): void {
+  if (kept !== undefined) rmSync(kept, { force: true });
 }
 
 export function replaceWithSymlink(link: string, pointsTo: string): void {

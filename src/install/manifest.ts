@@ -101,3 +101,17 @@ export function readManifest(prefix: string): Manifest | undefined {
   }
   return manifest;
 }
+
+// What a reinstall changes, for the caller to see: a reinstall with fewer caps, or
+// without --group, takes something away from whoever used the installation.
+export function describeChanges(previous: Manifest, next: Manifest): string[] {
+  const caps = (text: string): string => text.replace(/\+p$/, '');
+  const group = (name: string | undefined): string => (name === undefined ? 'none' : printable(name));
+  const lines: string[] = [];
+  if (previous.caps !== next.caps) lines.push(`changed caps: was ${caps(previous.caps)}, now ${caps(next.caps)}`);
+  if (previous.group !== next.group) lines.push(`changed group: was ${group(previous.group)}, now ${group(next.group)}`);
+  const replaced = INSTALLED_FILES.filter((file) => JSON.stringify(previous.files[file]) !== JSON.stringify(next.files[file]));
+  if (replaced.length > 0) lines.push(`changed content: ${replaced.join(', ')}`);
+  if (lines.length > 0) return lines;
+  return [`unchanged: the same files, ${caps(next.caps)}, group ${group(next.group)}, as installed before`];
+}

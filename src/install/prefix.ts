@@ -1,5 +1,5 @@
 import { lstatSync, realpathSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { CapexecError } from '../support/errors';
 import { DIRECTORIES, under } from './layout';
 import { printable } from '../support/messages';
@@ -14,8 +14,10 @@ export function requireRoot(mode: AdminMode, uid: number, euid: number): void {
   }
 }
 
-// PREFIX must already exist: a typo should not create a new tree. The real path is
-// what gets recorded, so no symbolic link can later move the installation.
+// PREFIX must already exist: a typo should not create a new tree. It must also be its
+// own real path: through a symbolic link, whoever owns the directory holding the link
+// would choose where root installs or what root removes, and the checks that follow
+// would judge the place the link leads to, not the one the caller named.
 export function resolvePrefix(mode: AdminMode, text: string): string {
   if (!isAbsolute(text)) {
     throw new CapexecError('prefix_not_absolute', `--${mode} '${printable(text)}'`, 'PREFIX must be an absolute path', { fix: 'e.g. /usr/local' });
@@ -29,6 +31,11 @@ export function resolvePrefix(mode: AdminMode, text: string): string {
     throw new CapexecError('prefix_missing', `--${mode} ${printable(text)}`, 'no such directory', { fix: 'create it first, or check the spelling' });
   }
   if (!isDirectory) throw new CapexecError('prefix_not_directory', `--${mode} ${printable(text)}`, 'not a directory');
+  if (real !== resolve(text)) {
+    throw new CapexecError('prefix_not_real', `--${mode} ${printable(text)}`, `a symbolic link leads it to ${printable(real)}`, {
+      fix: 'give the real path, with no symbolic link in it',
+    });
+  }
   return real;
 }
 
@@ -61,9 +68,25 @@ export function findUntrustedLayout(prefix: string, stat: StatPath): UntrustedPa
   return undefined;
 }
 
-export function refuseUntrustedLayout(mode: AdminMode, prefix: string, stat: StatPath): void {
+// `retry` is the --install command line for another PREFIX, to suggest when the path at
+// fault is not one to change (see trusted-path.ts): then a fresh root-owned directory
+// is the fix, never a chmod or chown of /tmp, /usr or the like.
+export function refuseUntrustedLayout(mode: AdminMode, prefix: string, stat: StatPath, retry?: (prefix: string) => string): void {
   const problem = findUntrustedLayout(prefix, stat);
   if (problem === undefined) return;
   const what = mode === 'install' ? `refusing to install into ${printable(prefix)}` : `refusing to uninstall from ${printable(prefix)}`;
-  throw untrustedPathError(what, problem);
+  if (problem.fix !== undefined) throw untrustedPathError(what, problem);
+  throw untrustedPathError(what, { ...problem, fix: elsewhere(problem.path, stat, retry) });
+}
+
+const FRESH_PREFIXES = ['/opt/capexec', '/usr/local/capexec'];
+
+function elsewhere(path: string, stat: StatPath, retry: ((prefix: string) => string) | undefined): string {
+  if (retry === undefined) return `leave ${printable(path)} as it is, and remove the installation by hand`;
+  const fresh = FRESH_PREFIXES.find((candidate) => {
+    const found = stat(candidate);
+    return 'error' in found && found.missing && findUntrustedComponent(dirname(candidate), 'directory', stat) === undefined;
+  });
+  if (fresh === undefined) return `leave ${printable(path)} as it is, and choose a PREFIX that root owns and no one else can write, all the way up`;
+  return `leave ${printable(path)} as it is and use a fresh directory: as root: mkdir -m 0755 ${fresh} && ${retry(fresh)}`;
 }

@@ -19,7 +19,6 @@ interface RunAs {
 
 export interface InstalledPaths {
   prefix: string;
-  link: string;
   executable: string;
 }
 
@@ -29,7 +28,7 @@ export interface InstalledPaths {
 // root's groups and capabilities before the exec, as a login would. It runs the file
 // that holds the capabilities by its own path, so the file checked is the file just
 // written, whatever the link in bin/ leads to.
-export function verifyInstalled({ prefix, link, executable }: InstalledPaths, caps: readonly number[], group: Group | undefined): string[] {
+export function verifyInstalled({ prefix, executable }: InstalledPaths, caps: readonly number[], group: Group | undefined): string[] {
   const user: RunAs = group === undefined
     ? { ...NOBODY, label: 'user nobody' }
     : { uid: NOBODY.uid, gid: group.gid, label: `user nobody in group ${group.name}` };
@@ -37,7 +36,7 @@ export function verifyInstalled({ prefix, link, executable }: InstalledPaths, ca
   const why = runProblem(run, maskOf(caps));
   if (why !== undefined) {
     throw new CapexecError('install_not_verified', `installed ${printable(executable)} does not work for ${user.label}`, why, {
-      fix: failureHint(prefix, caps, mountOfPath(executable), ownBoundingSet(), link),
+      fix: failureHint(prefix, caps, mountOfPath(executable), ownBoundingSet()),
     });
   }
   const lines = [`verified: ${user.label} gets ${capsArgument(caps)} through ${printable(executable)}`];
@@ -90,16 +89,17 @@ export function runProblem(run: FinishedRun, wanted: CapMask): string | undefine
   return undefined;
 }
 
-// The usual reasons file capabilities do nothing, most specific first.
-export function failureHint(prefix: string, caps: readonly number[], mount: MountEntry | undefined, bounding: CapMask | undefined, link: string): string {
+// The usual reasons file capabilities do nothing, most specific first. The installation
+// is rolled back by then, so the fix never points at what it installed.
+export function failureHint(prefix: string, caps: readonly number[], mount: MountEntry | undefined, bounding: CapMask | undefined): string {
   if (mount?.options.includes('nosuid')) {
-    return `${printable(prefix)} is on a nosuid mount (${printable(mount.mountPoint)}), where the kernel ignores file capabilities: install under another prefix, and remove this one with capexec --uninstall ${printable(prefix)}`;
+    return `${printable(prefix)} is on a nosuid mount (${printable(mount.mountPoint)}), where the kernel ignores file capabilities: install under another prefix`;
   }
   const outside = bounding === undefined ? [] : caps.filter((cap) => !hasCap(bounding, cap));
   if (outside.length > 0) {
     return `${capsArgument(outside)} not in this system's bounding set, so no file can grant it`;
   }
-  return `ask ${printable(link)} --doctor --cap ${caps.join(',')} -- true, run as that user`;
+  return 'look for a denial by a security module (SELinux, AppArmor) in the kernel log';
 }
 
 function ownBoundingSet(): CapMask | undefined {

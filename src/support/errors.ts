@@ -12,7 +12,7 @@ export const ERROR_CODES = [
   'not_root', 'not_standalone', 'prefix_not_absolute', 'prefix_missing', 'prefix_not_directory', 'invalid_group_name',
   'group_lookup_failed', 'unknown_group', 'foreign_file', 'build_file_missing', 'directory_create_failed',
   'file_operation_failed', 'file_caps_not_set', 'manifest_unreadable', 'manifest_invalid', 'install_not_verified',
-  'install_group_not_enforced', 'nothing_to_uninstall', 'file_kept', 'target_cancels_ambient',
+  'install_group_not_enforced', 'nothing_to_uninstall', 'file_kept', 'prefix_not_real', 'target_cancels_ambient',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

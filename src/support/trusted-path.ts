@@ -21,7 +21,9 @@ export interface UntrustedPath {
   path: string;
   // Reads after the path or after "it": "is owned by uid 1000, not root".
   why: string;
-  fix: string;
+  // undefined when no change to `path` is safe to suggest (see leftAlone()): the fix is
+  // then to use another place, which the caller knows best how to name.
+  fix: string | undefined;
 }
 
 const GROUP_WRITE = 0o020;
@@ -42,9 +44,11 @@ export function findUntrustedComponent(target: string, expected: 'file' | 'direc
   const paths = ['/', ...components.map((_, i) => `/${components.slice(0, i + 1).join('/')}`)];
   for (const [i, path] of paths.entries()) {
     const isTarget = i === paths.length - 1;
+    // A file's own directory is as much capexec's to put right as the file.
+    const ours = isTarget || (expected === 'file' && i === paths.length - 2);
     const found = stat(path);
     if ('error' in found) return { path, why: found.error, fix: 'check the path' };
-    const problem = componentProblem(path, found, isTarget ? expected : 'directory', isTarget);
+    const problem = componentProblem(path, found, isTarget ? expected : 'directory', isTarget, ours);
     if (problem !== undefined) return problem;
   }
   return undefined;
@@ -53,18 +57,19 @@ export function findUntrustedComponent(target: string, expected: 'file' | 'direc
 // The same rule for one path on its own, judged as a target: no sticky allowance. For
 // callers that have already checked everything above it.
 export function findUntrustedEntry(path: string, found: PathStat, expected: 'file' | 'directory'): UntrustedPath | undefined {
-  return componentProblem(path, found, expected, true);
+  return componentProblem(path, found, expected, true, true);
 }
 
-function componentProblem(path: string, found: PathStat, expected: 'file' | 'directory', isTarget: boolean): UntrustedPath | undefined {
+function componentProblem(path: string, found: PathStat, expected: 'file' | 'directory', isTarget: boolean, ours: boolean): UntrustedPath | undefined {
   if (found.kind === 'symlink') {
     return { path, why: 'is a symbolic link', fix: 'use the real path, with no symbolic link in it' };
   }
   if (found.kind !== expected) {
     return { path, why: expected === 'file' ? 'is not a regular file' : 'is not a directory', fix: 'check the path' };
   }
+  const leaveAlone = leftAlone(path, found, ours);
   if (found.uid !== 0) {
-    return { path, why: `is owned by uid ${found.uid}, not root`, fix: `as root: chown root ${printable(path)}` };
+    return { path, why: `is owned by uid ${found.uid}, not root`, fix: leaveAlone ? undefined : `as root: chown root ${printable(path)}` };
   }
   // Where fs.protected_hardlinks is off, anyone may link a root-owned file into /tmp,
   // next to a linked capexec, and so choose which file it loads.
@@ -79,15 +84,35 @@ function componentProblem(path: string, found: PathStat, expected: 'file' | 'dir
   return {
     path,
     why: `is writable by ${by} (mode ${octalMode(found.mode)})`,
-    fix: `as root: chmod go-w ${printable(path)}`,
+    fix: leaveAlone ? undefined : `as root: chmod go-w ${printable(path)}`,
   };
+}
+
+// The system's own trees: the distribution and other programs rely on their owners
+// and modes, and / is what every path starts from.
+const SYSTEM_TREES = /^\/(usr|etc|var|boot|dev|proc|sys|run|root|bin|sbin|lib[^/]*)(\/|$)/;
+
+// Paths whose owner or mode must not be changed to suit capexec, so no chown or chmod
+// is suggested for them: /, a top-level directory (/tmp, /home, /opt), anything in the
+// system's trees, a user's home (/home/alice), a sticky shared directory such as
+// /var/tmp, whose users rely on writing there, and any directory further up than the
+// target's own, which holds more than capexec's files and is somebody else's to arrange.
+function leftAlone(path: string, found: PathStat, ours: boolean): boolean {
+  const depth = path.split('/').filter((part) => part !== '').length;
+  const shared = found.kind === 'directory' && (found.mode & STICKY) !== 0 && (found.mode & (GROUP_WRITE | OTHER_WRITE)) !== 0;
+  return !ours || depth <= 1 || SYSTEM_TREES.test(path) || (depth === 2 && path.startsWith('/home/')) || shared;
 }
 
 // The one-line refusal: `<what>: <path> <why> (<fix>)`, or "it" when the path at fault is
 // `target` itself.
 export function untrustedPathError(what: string, problem: UntrustedPath, target?: string): CapexecError {
   const where = problem.path === target ? 'it' : printable(problem.path);
-  return new CapexecError('untrusted_path', what, `${where} ${problem.why}`, { fix: problem.fix });
+  return new CapexecError('untrusted_path', what, `${where} ${problem.why}`, { fix: problem.fix ?? elsewhereFix(problem.path) });
+}
+
+// For a path left alone: the way out is to keep capexec somewhere else.
+export function elsewhereFix(path: string): string {
+  return `leave ${printable(path)} as it is; keep capexec in a directory that root owns and no one else can write, all the way up, as capexec --install PREFIX does`;
 }
 
 export function lstatPath(path: string): PathStat | StatFailure {

@@ -96,6 +96,7 @@ privileged(install, 'a second --install changes nothing, and --uninstall restore
   const once = snapshot(prefix);
   const again = await installInto(prefix);
   assert.is(again.exitCode, 0, String(again.stderr));
+  assert.match(String(again.stdout), `\nunchanged: the same files, cap_net_admin, group none, as installed before\nverified: `);
   assert.equal(snapshot(prefix), once);
 
   const removed = await uninstallFrom(prefix);
@@ -125,11 +126,116 @@ privileged(install, '--uninstall keeps a file changed since it was installed, an
     `capexec: kept ${prefix}/share/man/man1/: not empty`,
     `capexec: kept ${prefix}/share/man/: not empty`,
     `capexec: kept ${prefix}/share/: not empty`,
+    `capexec: kept ${prefix}/libexec/capexec/: not empty`,
+    `capexec: kept ${prefix}/libexec/: not empty`,
+    `capexec: kept ${prefix}/libexec/capexec/install-manifest.json: it lists what was kept, for a later --uninstall`,
   ]);
-  assert.equal(snapshot(prefix).map((line) => line.split(' ')[0]), ['share', 'share/man', 'share/man/man1', 'share/man/man1/capexec.1']);
+  assert.equal(snapshot(prefix).map((line) => line.split(' ')[0]), [
+    'libexec', 'libexec/capexec', 'libexec/capexec/install-manifest.json', 'share', 'share/man', 'share/man/man1', 'share/man/man1/capexec.1',
+  ]);
+  const manifest = JSON.parse(readFileSync(`${prefix}/libexec/capexec/install-manifest.json`, 'utf8')) as { files: Record<string, unknown>; createdDirectories: string[] };
+  assert.equal(Object.keys(manifest.files), ['share/man/man1/capexec.1']);
+  assert.equal(manifest.createdDirectories, ['libexec', 'libexec/capexec', 'share', 'share/man', 'share/man/man1']);
+
+  // Once the changed file is dealt with, --uninstall removes the rest.
+  rmSync(`${prefix}/share/man/man1/capexec.1`);
   const again = await uninstallFrom(prefix);
-  assert.is(again.exitCode, 125);
-  assert.is(again.stderr, `capexec: nothing to uninstall in ${prefix}: ${prefix}/libexec/capexec/install-manifest.json does not exist`);
+  assert.is(again.exitCode, 0, String(again.stderr));
+  assert.is(again.stderr, '');
+  assert.equal(readdirSync(prefix), []);
+});
+
+privileged(install, 'a reinstall with fewer caps or another group says what changed', async () => {
+  const group = `capexec-c${process.pid}`;
+  execFileSync('groupadd', [group]);
+  try {
+    const prefix = scratchPrefix();
+    assert.is((await runAsRoot(BUILD, ['--install', prefix, '--cap', 'net_admin,net_raw'])).exitCode, 0);
+    const fewer = await installInto(prefix, '--group', group);
+    assert.is(fewer.exitCode, 0, String(fewer.stderr));
+    assert.match(String(fewer.stdout), `\nchanged caps: was cap_net_admin,cap_net_raw, now cap_net_admin\nchanged group: was none, now ${group}\nverified: `);
+    assert.not.match(String(fewer.stdout), /unchanged/);
+    assert.is((await uninstallFrom(prefix)).exitCode, 0);
+  } finally {
+    execFileSync('groupdel', [group]);
+  }
+});
+
+privileged(install, 'an installed copy reinstalls itself, and installs elsewhere, from its own files', async () => {
+  const prefix = scratchPrefix();
+  const other = scratchPrefix();
+  assert.is((await installInto(prefix)).exitCode, 0);
+  const self = await runAsRoot(`${prefix}/bin/capexec`, ['--install', prefix, '--cap', 'net_admin,net_raw']);
+  assert.is(self.exitCode, 0, String(self.stderr));
+  assert.match(String(self.stdout), `verified: user nobody gets cap_net_admin,cap_net_raw through ${prefix}/libexec/capexec/capexec`);
+  const elsewhere = await runAsRoot(`${prefix}/bin/capexec`, ['--install', other, '--cap', 'net_admin']);
+  assert.is(elsewhere.exitCode, 0, String(elsewhere.stderr));
+  for (const [name, built] of [['libexec/capexec/capexec', 'capexec'], ['libexec/capexec/koffi.node', 'koffi.node'], ['share/man/man1/capexec.1', 'capexec.1']] as const) {
+    assert.is(sha256(`${prefix}/${name}`), sha256(join(DIST, built)), name);
+    assert.is(sha256(`${other}/${name}`), sha256(join(DIST, built)), name);
+  }
+  const status = await helperStatusAs([`${other}/bin/capexec`]);
+  assert.is(capMaskField(status, 'CapAmb'), NET_ADMIN);
+  for (const each of [prefix, other]) assert.is((await uninstallFrom(each)).exitCode, 0);
+});
+
+privileged(install, 'an installed copy without its caps says to --install again, not to setcap', async () => {
+  const prefix = scratchPrefix();
+  assert.is((await installInto(prefix)).exitCode, 0);
+  const executable = `${prefix}/libexec/capexec/capexec`;
+  const lacking = await runAsNobody([`${prefix}/bin/capexec`, '--cap', 'net_raw', '--', 'true']);
+  assert.is(lacking.exitCode, 125);
+  assert.match(String(lacking.stderr), `(as root: ${executable} --install ${prefix} --cap cap_net_admin,cap_net_raw)`);
+  execFileSync('setcap', ['-r', executable]);
+  const none = await runAsNobody([`${prefix}/bin/capexec`, '--cap', 'net_admin', '--', 'true']);
+  assert.is(none.exitCode, 125);
+  assert.match(String(none.stderr), `(as root: ${executable} --install ${prefix} --cap cap_net_admin)`);
+  assert.not.match(String(none.stderr), /setcap/);
+  // Pasted, it works, and the manifest stays true.
+  assert.is((await runAsRoot(executable, ['--install', prefix, '--cap', 'cap_net_admin'])).exitCode, 0);
+  assert.is(capMaskField(await helperStatusAs([`${prefix}/bin/capexec`]), 'CapAmb'), NET_ADMIN);
+  assert.is((await uninstallFrom(prefix)).exitCode, 0);
+  assert.equal(readdirSync(prefix), []);
+});
+
+privileged(install, 'an output that fails still gets the check; what is not verified is rolled back', async () => {
+  const prefix = scratchPrefix();
+  const full = await runAsRoot('sh', ['-c', `exec ${shQuote(BUILD)} --install ${shQuote(prefix)} --cap net_admin >/dev/full`]);
+  assert.is(full.exitCode, 125);
+  assert.is(full.stderr, `capexec: cannot write the output: ENOSPC (the installation in ${prefix} is in place and verified)`);
+  assert.is(capMaskField(await helperStatusAs([`${prefix}/bin/capexec`]), 'CapAmb'), NET_ADMIN);
+  assert.is((await uninstallFrom(prefix)).exitCode, 0);
+
+  const mountPoint = scratchPrefix();
+  const script = [
+    `mount -t tmpfs -o nosuid,mode=0755 tmpfs ${shQuote(mountPoint)}`,
+    `${shQuote(BUILD)} --install ${shQuote(mountPoint)} --cap net_admin >/dev/full`,
+    'echo "install=$?"',
+    `ls -A ${shQuote(mountPoint)} | wc -l`,
+  ].join('; ');
+  const result = await runAsRoot('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script]);
+  assert.is(result.stdout, 'install=125\n0');
+  assert.match(String(result.stderr), `capexec: rolled back the installation into ${mountPoint}: installed ${mountPoint}/libexec/capexec/capexec does not work for user nobody: `);
+});
+
+privileged(install, 'a reinstall that does not verify puts the previous installation back', async () => {
+  const prefix = scratchPrefix();
+  assert.is((await installInto(prefix)).exitCode, 0);
+  const before = snapshot(prefix);
+  // The same tree, seen through a nosuid mount in a private namespace: the new copy
+  // cannot work there, so nothing of it may stay.
+  const script = [
+    `mount --bind ${shQuote(prefix)} ${shQuote(prefix)}`,
+    `mount -o remount,bind,nosuid ${shQuote(prefix)}`,
+    `${shQuote(BUILD)} --install ${shQuote(prefix)} --cap net_raw`,
+  ].join(' && ');
+  const result = await runAsRoot('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script]);
+  assert.is(result.exitCode, 125);
+  assert.is(result.stdout, '');
+  assert.ok(String(result.stderr).startsWith(`capexec: rolled back the installation into ${prefix}: installed `), String(result.stderr));
+  assert.equal(snapshot(prefix), before);
+  assert.is((await uninstallFrom(prefix)).exitCode, 0);
+  assert.equal(readdirSync(prefix), []);
 });
 
 privileged(install, 'refuses non-root callers, bad prefixes, unknown caps and groups, writing nothing', async () => {
@@ -184,7 +290,9 @@ privileged(install, 'refuses PREFIX or a layout directory that anyone but root c
     const result = await installInto(prefix);
     assert.is(result.exitCode, 125, name);
     assert.ok(isOneErrorLine(result.stderr), String(result.stderr));
-    assert.match(String(result.stderr), `capexec: refusing to install into ${prefix}: ${why(prefix)} (as root: `, name);
+    // A sticky world-writable directory is shared by its nature: never chmod it.
+    const fix = name.startsWith('sticky') ? `leave ${why(prefix).split(' ')[0] ?? ''} as it is and use a fresh directory: as root: mkdir -m 0755 ` : 'as root: ';
+    assert.match(String(result.stderr), `capexec: refusing to install into ${prefix}: ${why(prefix)} (${fix}`, name);
     assert.equal(snapshot(prefix), before, name);
   }
 });
@@ -206,7 +314,7 @@ privileged(install, 'refuses symbolic links nobody planted in PREFIX, and leaves
   }
   const refusedWhileOpen = await installInto(prefix);
   assert.is(refusedWhileOpen.exitCode, 125);
-  assert.is(refusedWhileOpen.stderr, `capexec: refusing to install into ${prefix}: ${prefix} is writable by group and others (mode 1777) (as root: chmod go-w ${prefix})`);
+  assert.match(String(refusedWhileOpen.stderr), `capexec: refusing to install into ${prefix}: ${prefix} is writable by group and others (mode 1777) (leave ${prefix} as it is and use a fresh directory: `);
 
   chmodSync(prefix, 0o755);
   const fix = '(make it a real directory owned by root, or choose another PREFIX)';
@@ -267,6 +375,42 @@ privileged(install, '--uninstall refuses a layout directory others can write to,
   assert.is((await uninstallFrom(prefix)).exitCode, 0);
 });
 
+privileged(install, 'never suggests changing /tmp: the fix for a shared PREFIX is a fresh root-owned directory', async () => {
+  const before = lstatSync('/tmp');
+  const result = await runAsRoot(BUILD, ['--install', '/tmp', '--cap', 'net_admin']);
+  assert.is(result.exitCode, 125);
+  assert.ok(isOneErrorLine(result.stderr), String(result.stderr));
+  const stderr = String(result.stderr);
+  assert.match(stderr, /^capexec: refusing to install into \/tmp: \/tmp is writable by group and others \(mode 1777\) \(leave \/tmp as it is and use a fresh directory: as root: mkdir -m 0755 (\/opt\/capexec|\/usr\/local\/capexec) && /);
+  const fresh = /mkdir -m 0755 (\S+) && /.exec(stderr)?.[1] ?? '';
+  assert.ok(stderr.endsWith(` && ${BUILD} --install ${fresh} --cap cap_net_admin)`), stderr);
+  assert.not.match(stderr, /chmod|chown/);
+  assert.not.ok(existsSync(fresh));
+  assert.is(lstatSync('/tmp').mode, before.mode);
+});
+
+privileged(install, 'refuses a PREFIX that is a symbolic link, wherever it leads, for --install and --uninstall', async () => {
+  const shared = scratchPrefix();
+  chmodSync(shared, 0o1777);
+  const target = scratchPrefix();
+  const planted = await runAsNobody(['ln', '-s', target, `${shared}/link`]);
+  assert.is(planted.exitCode, 0, String(planted.stderr));
+  const refusal = (mode: string) => `capexec: --${mode} ${shared}/link: a symbolic link leads it to ${target} (give the real path, with no symbolic link in it)`;
+
+  const refusedInstall = await installInto(`${shared}/link`);
+  assert.is(refusedInstall.exitCode, 125);
+  assert.is(refusedInstall.stderr, refusal('install'));
+  assert.equal(readdirSync(target), []);
+
+  assert.is((await installInto(target)).exitCode, 0);
+  const installed = snapshot(target);
+  const refusedUninstall = await uninstallFrom(`${shared}/link`);
+  assert.is(refusedUninstall.exitCode, 125);
+  assert.is(refusedUninstall.stderr, refusal('uninstall'));
+  assert.equal(snapshot(target), installed);
+  assert.is((await uninstallFrom(target)).exitCode, 0);
+});
+
 privileged(install, 'refuses to replace a file that --install did not put there', async () => {
   const prefix = scratchPrefix();
   mkdirSync(`${prefix}/bin`, 0o755);
@@ -311,7 +455,7 @@ privileged(install, 'with --group, members can run it and nobody else can', asyn
   }
 });
 
-privileged(install, 'on a nosuid mount it says why the caps do not work and fails; --uninstall still cleans up', async () => {
+privileged(install, 'on a nosuid mount it says why the caps do not work, fails and rolls back, leaving nothing to uninstall', async () => {
   const mountPoint = scratchPrefix();
   const script = [
     `mount -t tmpfs -o nosuid,mode=0755 tmpfs ${shQuote(mountPoint)}`,
@@ -322,10 +466,12 @@ privileged(install, 'on a nosuid mount it says why the caps do not work and fail
     `ls -A ${shQuote(mountPoint)} | wc -l`,
   ].join('; ');
   const result = await runAsRoot('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script]);
-  assert.is(result.stdout, 'install=125\nuninstall=0\n0');
-  assert.ok(isOneErrorLine(result.stderr), String(result.stderr));
-  assert.match(String(result.stderr), `capexec: installed ${mountPoint}/libexec/capexec/capexec does not work for user nobody: it says: cannot pass cap_net_admin: `);
-  assert.match(String(result.stderr), `(${mountPoint} is on a nosuid mount (${mountPoint}), where the kernel ignores file capabilities: `);
+  assert.is(result.stdout, 'install=125\nuninstall=125\n0');
+  const [line, ...rest] = String(result.stderr).split('\n');
+  assert.match(line ?? '', `capexec: rolled back the installation into ${mountPoint}: installed ${mountPoint}/libexec/capexec/capexec does not work for user nobody: it says: cannot pass cap_net_admin: `);
+  assert.match(line ?? '', `(${mountPoint} is on a nosuid mount (${mountPoint}), where the kernel ignores file capabilities: install under another prefix)`);
+  assert.equal(rest.length, 1, String(result.stderr));
+  assert.match(rest[0] ?? '', `capexec: nothing to uninstall in ${mountPoint}: `);
 });
 
 privileged(install, 'only the standalone executable installs, not capexec as a script on Node', async () => {

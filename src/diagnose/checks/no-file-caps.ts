@@ -8,7 +8,7 @@ export function checkNoFileCaps(facts: Facts): Finding[] {
   const missing = missingFromPermitted(facts);
   if (missing.length === 0) return [];
   const problem = whyNotGranted(facts, missing);
-  return problem === undefined ? [] : [noFileCaps(facts.executable.path, problem, missing)];
+  return problem === undefined ? [] : [noFileCaps(facts.executable.path, problem, missing, facts.executable.installation)];
 }
 
 function whyNotGranted(facts: Facts, missing: readonly number[]): FileCapsProblem | undefined {

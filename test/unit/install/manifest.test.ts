@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FILES } from '../../../src/install/layout';
-import { parseManifest, serializeManifest, type Manifest } from '../../../src/install/manifest';
+import { describeChanges, parseManifest, serializeManifest, type Manifest } from '../../../src/install/manifest';
 
 const SHA = 'a'.repeat(64);
 const manifest: Manifest = {
@@ -58,6 +58,15 @@ test('damaged entries are rejected', () => {
   rejects({ files: { [FILES.addon]: { sha256: 'abc' } } }, /bad entry/);
   rejects({ files: { [FILES.addon]: { sha256: SHA, symlink: '/x' } } }, /bad entry/);
   rejects({ files: { [FILES.link]: { symlink: 'relative' } } }, /bad entry/);
+});
+
+test('a reinstall says what it changed, or that it changed nothing', () => {
+  assert.equal(describeChanges(manifest, manifest), ['unchanged: the same files, cap_net_admin, group netdev, as installed before']);
+  const fewer = { ...manifest, caps: 'cap_net_admin+p' };
+  assert.equal(describeChanges({ ...manifest, caps: 'cap_net_admin,cap_net_raw+p' }, fewer), ['changed caps: was cap_net_admin,cap_net_raw, now cap_net_admin']);
+  assert.equal(describeChanges(manifest, { ...manifest, group: undefined }), ['changed group: was netdev, now none']);
+  const rebuilt = { ...manifest, files: { ...manifest.files, [FILES.executable]: { sha256: 'b'.repeat(64) } } };
+  assert.equal(describeChanges(manifest, { ...rebuilt, group: '\x1b[2J' }), ['changed group: was netdev, now \\x1b[2J', `changed content: ${FILES.executable}`]);
 });
 
 test.run();

@@ -25,12 +25,20 @@ test('only root may install or uninstall', () => {
   assert.match(refusal(() => requireRoot('install', 0, 1000)).fix ?? '', /sudo/);
 });
 
-test('PREFIX must be an existing absolute directory, and its real path is used', () => {
+test('PREFIX must be an existing absolute directory that is its own real path', () => {
   const base = mkdtempSync(join(tmpdir(), 'capexec-prefix-'));
   try {
     symlinkSync(base, join(base, 'link'));
     writeFileSync(join(base, 'file'), '');
-    assert.is(resolvePrefix('install', join(base, 'link')), base);
+    assert.is(resolvePrefix('install', `${base}/`), base);
+    assert.is(resolvePrefix('uninstall', base), base);
+    for (const mode of ['install', 'uninstall'] as const) {
+      const refused = refusal(() => resolvePrefix(mode, join(base, 'link')));
+      assert.is(refused.code, 'prefix_not_real');
+      assert.is(refused.why, `a symbolic link leads it to ${base}`);
+      assert.is(refused.fix, 'give the real path, with no symbolic link in it');
+      assert.is(refusal(() => resolvePrefix(mode, join(base, 'link', '..', 'link'))).code, 'prefix_not_real');
+    }
     assert.match(refusal(() => resolvePrefix('install', 'usr/local')).why ?? '', /must be an absolute path/);
     assert.match(refusal(() => resolvePrefix('uninstall', join(base, 'missing'))).why ?? '', /no such directory/);
     assert.match(refusal(() => resolvePrefix('install', join(base, 'file'))).why ?? '', /not a directory/);
@@ -57,7 +65,7 @@ test('missing layout directories pass: --install creates them as root', () => {
 test('a sticky world-writable directory passes above PREFIX, never as PREFIX', () => {
   assert.is(findUntrustedLayout('/tmp/p', fs(standard)), undefined);
   assert.equal(findUntrustedLayout('/tmp', fs(standard)), {
-    path: '/tmp', why: 'is writable by group and others (mode 1777)', fix: 'as root: chmod go-w /tmp',
+    path: '/tmp', why: 'is writable by group and others (mode 1777)', fix: undefined,
   });
 });
 
@@ -65,7 +73,7 @@ test('PREFIX and every directory above it must be root-owned and writable by no 
   assert.equal(findUntrustedLayout('/opt', fs({ ...standard, '/opt': dir(0o775) }))?.why, 'is writable by group (mode 0775)');
   const home = fs({ ...standard, '/home': dir(0o755), '/home/alice': dir(0o755, 1000), '/home/alice/p': dir(0o755) });
   assert.equal(findUntrustedLayout('/home/alice/p', home), {
-    path: '/home/alice', why: 'is owned by uid 1000, not root', fix: 'as root: chown root /home/alice',
+    path: '/home/alice', why: 'is owned by uid 1000, not root', fix: undefined,
   });
 });
 
@@ -97,6 +105,22 @@ test('the first problem is reported, parents before children', () => {
 test('a lstat failure other than a missing file is not taken for one', () => {
   const stat: StatPath = (path) => (path === '/opt/libexec' ? { error: 'cannot be examined (EACCES)', missing: false } : fs(standard)(path));
   assert.is(findUntrustedLayout('/opt', stat)?.why, 'cannot be examined (EACCES)');
+});
+
+test('where no change is safe, the fix is a fresh root-owned directory, never chmod or chown', () => {
+  const retry = (prefix: string): string => `capexec --install ${prefix} --cap cap_net_admin`;
+  const tmp = refusal(() => refuseUntrustedLayout('install', '/tmp', fs(standard), retry));
+  assert.is(tmp.message, 'refusing to install into /tmp: /tmp is writable by group and others (mode 1777)');
+  assert.is(tmp.fix, 'leave /tmp as it is and use a fresh directory: as root: mkdir -m 0755 /opt/capexec && capexec --install /opt/capexec --cap cap_net_admin');
+  const usr = { ...standard, '/usr': dir(0o755), '/usr/local': dir(0o755), '/usr/bin': dir(0o775) };
+  assert.is(refusal(() => refuseUntrustedLayout('install', '/usr', fs(usr), retry)).fix, 'leave /usr/bin as it is and use a fresh directory: as root: mkdir -m 0755 /opt/capexec && capexec --install /opt/capexec --cap cap_net_admin');
+  // Only a place that does not exist yet, in a directory only root can change.
+  const taken = { ...usr, '/opt/capexec': dir(0o755) };
+  assert.match(refusal(() => refuseUntrustedLayout('install', '/tmp', fs(taken), retry)).fix ?? '', /mkdir -m 0755 \/usr\/local\/capexec && capexec --install \/usr\/local\/capexec /);
+  const nowhere = { ...standard, '/': dir(0o755, 65534) };
+  assert.is(refusal(() => refuseUntrustedLayout('install', '/tmp/p', fs(nowhere), retry)).fix, 'leave / as it is, and choose a PREFIX that root owns and no one else can write, all the way up');
+  assert.is(refusal(() => refuseUntrustedLayout('uninstall', '/tmp', fs(standard))).fix, 'leave /tmp as it is, and remove the installation by hand');
+  for (const error of [tmp, refusal(() => refuseUntrustedLayout('install', '/tmp/p', fs(nowhere), retry))]) assert.not.match(error.fix ?? '', /chmod|chown/);
 });
 
 test('a refusal is one line naming the mode, PREFIX, the path and why, with a fix', () => {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { findUntrustedComponent, findUntrustedEntry, type PathStat, type StatPath } from '../../../src/support/trusted-path';
+import { findUntrustedComponent, findUntrustedEntry, untrustedPathError, type PathStat, type StatPath } from '../../../src/support/trusted-path';
 
 const dir = (mode: number, uid = 0): PathStat => ({ kind: 'directory', uid, mode: 0o040000 | mode, links: 1 });
 const file = (mode: number, uid = 0): PathStat => ({ kind: 'file', uid, mode: 0o100000 | mode, links: 1 });
@@ -40,7 +40,7 @@ test('a world-writable directory without the sticky bit is not', () => {
   const problem = check('/tmp/capexec-x/koffi.node', fs({ '/tmp': dir(0o777) }));
   assert.equal(problem?.path, '/tmp');
   assert.match(problem?.why ?? '', /^is writable by group and others \(mode 0777\)$/);
-  assert.match(problem?.fix ?? '', /chmod go-w \/tmp$/);
+  assert.is(problem?.fix, undefined);
 });
 
 test('the sticky exception never covers the target itself', () => {
@@ -89,8 +89,35 @@ test('only normalized absolute paths are judged', () => {
 });
 
 test('hostile path text is escaped in the suggested fix', () => {
-  const stat: StatPath = (path) => (path === '/\x1b[2J' ? dir(0o777) : dir(0o755));
-  assert.is(check('/\x1b[2J', stat, 'directory')?.fix, 'as root: chmod go-w /\\x1b[2J');
+  const stat: StatPath = (path) => (path === '/srv/\x1b[2J' ? dir(0o777) : dir(0o755));
+  assert.is(check('/srv/\x1b[2J', stat, 'directory')?.fix, 'as root: chmod go-w /srv/\\x1b[2J');
+  assert.match(untrustedPathError('refusing', { path: '/\x1b[2J', why: 'is writable', fix: undefined }).fix ?? '', /^leave \/\\x1b\[2J as it is; /);
+});
+
+test('no chown or chmod is suggested for /, system directories, homes, shared directories or directories further up', () => {
+  const leftAlone: [string, 'file' | 'directory', Record<string, PathStat>][] = [
+    ['/opt/capexec/koffi.node', 'file', { '/': dir(0o755, 65534) }],
+    ['/opt/capexec/koffi.node', 'file', { '/': dir(0o775) }],
+    ['/opt/capexec/koffi.node', 'file', { '/opt': dir(0o755, 1000) }],
+    ['/tmp', 'directory', {}],
+    ['/tmp/capexec-x/koffi.node', 'file', { '/tmp': dir(0o777) }],
+    ['/usr/local/capexec', 'directory', { '/usr': dir(0o755), '/usr/local': dir(0o2775), '/usr/local/capexec': dir(0o755) }],
+    ['/usr/local/capexec', 'directory', { '/usr': dir(0o755), '/usr/local': dir(0o755), '/usr/local/capexec': dir(0o775) }],
+    ['/var/tmp', 'directory', { '/var': dir(0o755), '/var/tmp': dir(0o1777) }],
+    ['/home/alice', 'directory', { '/home': dir(0o755), '/home/alice': dir(0o755, 1000) }],
+    ['/home/alice/p', 'directory', { '/home': dir(0o755), '/home/alice': dir(0o755, 1000), '/home/alice/p': dir(0o755) }],
+    ['/srv/shared', 'directory', { '/srv': dir(0o755), '/srv/shared': dir(0o1777) }],
+    ['/srv/team/p', 'directory', { '/srv': dir(0o755), '/srv/team': dir(0o775), '/srv/team/p': dir(0o755) }],
+  ];
+  for (const [target, expected, changes] of leftAlone) {
+    const problem = check(target, fs(changes), expected);
+    assert.ok(problem, target);
+    assert.is(problem?.fix, undefined, `${target}: ${problem?.path ?? ''} ${problem?.why ?? ''}`);
+  }
+  // What is capexec's own (the target, a file's own directory) may still be put right.
+  assert.is(check('/opt/capexec/koffi.node', fs({ '/opt/capexec': dir(0o757) }))?.fix, 'as root: chmod go-w /opt/capexec');
+  assert.is(check('/srv/team/p', fs({ '/srv': dir(0o755), '/srv/team': dir(0o755), '/srv/team/p': dir(0o755, 1000) }), 'directory')?.fix, 'as root: chown root /srv/team/p');
+  assert.is(check('/home/alice/p', fs({ '/home': dir(0o755), '/home/alice': dir(0o755), '/home/alice/p': dir(0o775) }), 'directory')?.fix, 'as root: chmod go-w /home/alice/p');
 });
 
 test.run();

@@ -1,7 +1,9 @@
 import { dirname, join } from 'node:path';
 import { printable } from '../support/messages';
 import { holdsPrivilege } from './privilege';
-import { readOwnStatus } from './proc';
+import { readOwnStatus, readProcFile } from './proc';
+import { isInitialUidMap, parseUidMap } from './proc-parse';
+import { CapexecError } from '../support/errors';
 import { findUntrustedComponent, lstatPath, untrustedPathError } from '../support/trusted-path';
 
 // The part of koffi that libc.ts binds libc with. The real module has all of it (the
@@ -39,8 +41,22 @@ export function loadKoffi(path: string = addonPathBesideExecutable()): Koffi {
   if (!isStandaloneExecutable()) return require('koffi') as typeof import('koffi') satisfies Koffi;
   if (holdsPrivilege(readOwnStatus())) refuseUntrustedAddon(path);
   const module = { exports: {} as typeof import('koffi') };
-  process.dlopen(module, path);
+  try {
+    process.dlopen(module, path);
+  } catch (error) {
+    throw new CapexecError('addon_unloadable', `cannot load ${printable(path)}`, addonFailure(error), {
+      fix: `capexec needs the koffi.node it was built with beside it: copy dist/koffi.node from the build next to ${printable(process.execPath)}, or install with capexec --install PREFIX`,
+      cause: error,
+    });
+  }
   return module.exports satisfies Koffi;
+}
+
+// dlopen's own words, whose first line names what went wrong ("cannot open shared
+// object file: No such file or directory").
+function addonFailure(error: unknown): string {
+  const text = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
+  return printable(text.replace(/^.*?: (?=cannot open|invalid ELF|undefined symbol)/, ''));
 }
 
 // Whoever may replace the addon, or rename a directory above it, would run their code
@@ -49,5 +65,13 @@ export function loadKoffi(path: string = addonPathBesideExecutable()): Koffi {
 function refuseUntrustedAddon(path: string): void {
   const problem = findUntrustedComponent(path, 'file', lstatPath);
   if (problem === undefined) return;
+  // In a child user namespace (unshare --user, a rootless container) the host's root is
+  // unmapped and owns nothing here: the namespace is the cause, and no chown is the fix.
+  if (!isInitialUidMap(parseUidMap(readProcFile('/proc/self/uid_map').toString('latin1')))) {
+    throw new CapexecError('user_namespace', `refusing to load ${printable(path)}`,
+      `capexec runs in a user namespace other than the initial one, where ${printable(problem.path)} ${problem.why}`, {
+        fix: 'run capexec in the initial user namespace, outside unshare --user or the container: file capabilities are for that namespace',
+      });
+  }
   throw untrustedPathError(`refusing to load ${printable(path)}`, problem, path);
 }

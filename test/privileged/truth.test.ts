@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { capMaskField, statusFields } from '../helpers/proc-status';
-import { privileged, privilegedFixture } from '../helpers/privileged';
+import { installCopy, privileged, privilegedFixture } from '../helpers/privileged';
 import { runAsNobody } from '../helpers/run';
 
 // What a launch does agrees with what --doctor says, on the real kernel: each case is
@@ -99,6 +99,25 @@ privileged(truth, 'the seed\'s tunctl asked for net_raw: --doctor names the capa
   assert.is(status, 0);
   assert.ok(report.findings.some((finding) => finding.id === 'wrong_cap'), JSON.stringify(report));
   assert.not.ok(existsSync('/sys/class/net/tap9'));
+});
+
+privileged(truth, 'inside a user namespace the addon refusal names the namespace, and suggests no chown', async () => {
+  const result = await runAsNobody(['unshare', '--user', '--map-root-user', ...capexec('--cap', 'net_admin', '--', 'true')]);
+  assert.is(result.exitCode, 125);
+  assert.match(String(result.stderr), /^capexec: refusing to load .*koffi\.node: capexec runs in a user namespace other than the initial one, where \/ is owned by uid 65534, not root \(run capexec in the initial user namespace/);
+  assert.not.match(String(result.stderr), /chown|chmod/);
+});
+
+privileged(truth, 'a copy without koffi.node beside it says where the addon must be', async () => {
+  const copy = installCopy(undefined);
+  try {
+    rmSync(join(copy.dir, 'koffi.node'));
+    const result = await runAsNobody([copy.exe, '--cap', 'net_admin', '--', 'true']);
+    assert.is(result.exitCode, 125);
+    assert.is(result.stderr, `capexec: cannot load ${copy.dir}/koffi.node: cannot open shared object file: No such file or directory (capexec needs the koffi.node it was built with beside it: copy dist/koffi.node from the build next to ${copy.exe}, or install with capexec --install PREFIX)`);
+  } finally {
+    copy.remove();
+  }
 });
 
 truth.run();

@@ -32,6 +32,23 @@ export interface Libc {
   // _exit(2): leaves without running Node's exit work.
   exit(status: number): never;
   setxattr(path: string, name: string, value: Buffer): void;
+  // NSS, as getpwnam_r(3), getpwuid_r(3) and getgrnam_r(3): /etc/passwd, LDAP or sssd
+  // alike. undefined when there is no such entry.
+  userByName(name: string): Account | undefined;
+  userById(uid: number): Account | undefined;
+  groupByName(name: string): { name: string; gid: number } | undefined;
+  // fnmatch(3) with no flags: whether `text` matches the shell pattern, byte for byte.
+  fnmatch(pattern: Buffer, text: Buffer): boolean;
+  // openlog("capexec", LOG_PID, facility) once, then syslog(priority, "%s", message).
+  syslog(facility: number, priority: number, message: Buffer): void;
+}
+
+export interface Account {
+  name: string;
+  uid: number;
+  gid: number;
+  home: string;
+  shell: string;
 }
 
 let bound: Libc | undefined;
@@ -73,6 +90,12 @@ export function bindLibc(koffi: Koffi): Libc {
   const closeRange = optional(() => lib.func('int close_range(unsigned int first, unsigned int last, int flags)'));
   const getauxval = lib.func('unsigned long getauxval(unsigned long type)');
   const setxattr = lib.func('int setxattr(const char *path, const char *name, void *value, size_t size, int flags)');
+  const getpwnam = lib.func('int getpwnam_r(void *name, void *pwd, void *buf, size_t size, void *result)');
+  const getpwuid = lib.func('int getpwuid_r(unsigned int uid, void *pwd, void *buf, size_t size, void *result)');
+  const getgrnam = lib.func('int getgrnam_r(void *name, void *grp, void *buf, size_t size, void *result)');
+  const fnmatch = lib.func('int fnmatch(void *pattern, void *string, int flags)');
+  const openlog = lib.func('void openlog(void *ident, int option, int facility)');
+  const syslog = lib.func('void syslog(int priority, void *format, ...)');
 
   // Built on the first failure only: a launch that succeeds never needs it.
   let names: Map<number, string> | undefined;
@@ -89,6 +112,47 @@ export function bindLibc(koffi: Koffi): Libc {
     return result;
   };
   const ulong = (value: number | undefined): [string, number] => ['unsigned long', value ?? 0];
+
+  const cString = (text: string | Buffer): Buffer => Buffer.concat([Buffer.from(text), Buffer.alloc(1)]);
+  const memory = (bytes: number): { address: bigint; view: Buffer } => {
+    const address = koffi.alloc('uint8_t', bytes) as bigint;
+    return { address, view: Buffer.from(koffi.view(address, bytes)) };
+  };
+  // One record and one string area for every NSS lookup; a lookup that needs more
+  // (ERANGE) gets a larger area.
+  const record = memory(64);
+  const result = memory(8);
+  let strings = memory(16384);
+  const stringAt = (pointer: bigint): string => {
+    const at = Number(pointer - strings.address);
+    return strings.view.toString('utf8', at, strings.view.indexOf(0, at));
+  };
+  const lookUp = <T>(call: () => number, decode: () => T): T | undefined => {
+    for (;;) {
+      const error = call();
+      if (error === ERANGE && strings.view.length < 1 << 24) {
+        strings = memory(strings.view.length * 4);
+        continue;
+      }
+      // ENOENT, ESRCH and the like from a module that has no such entry: none, as for 0.
+      if (error !== 0 || result.view.readBigUInt64LE(0) === 0n) return undefined;
+      return decode();
+    }
+  };
+  // struct passwd on LP64: name, passwd, uid, gid, gecos, dir, shell.
+  const account = (): Account => ({
+    name: stringAt(record.view.readBigUInt64LE(0)),
+    uid: record.view.readUInt32LE(16),
+    gid: record.view.readUInt32LE(20),
+    home: stringAt(record.view.readBigUInt64LE(32)),
+    shell: stringAt(record.view.readBigUInt64LE(40)),
+  });
+  const ERANGE = 34;
+  let logOpened = false;
+  const ident = memory(8);
+  ident.view.write('capexec\0');
+  const percentS = memory(3);
+  percentS.view.write('%s\0');
 
   return {
     capget: (header, data) => void check('capget', capget(header, data) as number),
@@ -149,6 +213,19 @@ export function bindLibc(koffi: Koffi): Libc {
       throw new Error('_exit returned');
     },
     setxattr: (path, name, value) => void check('setxattr', setxattr(path, name, value, value.length, 0) as number),
+    userByName: (name) => lookUp(() => getpwnam(cString(name), record.address, strings.address, strings.view.length, result.address) as number, account),
+    userById: (uid) => lookUp(() => getpwuid(uid, record.address, strings.address, strings.view.length, result.address) as number, account),
+    // struct group on LP64: name, passwd, gid, members.
+    groupByName: (name) => lookUp(() => getgrnam(cString(name), record.address, strings.address, strings.view.length, result.address) as number,
+      () => ({ name: stringAt(record.view.readBigUInt64LE(0)), gid: record.view.readUInt32LE(16) })),
+    fnmatch: (pattern, text) => (fnmatch(cString(pattern), cString(text), 0) as number) === 0,
+    syslog: (facility, priority, message) => {
+      const LOG_PID = 0x01;
+      // openlog() keeps the ident pointer, so it lives in memory koffi never frees.
+      if (!logOpened) openlog(ident.address, LOG_PID, facility);
+      logOpened = true;
+      syslog(priority, percentS.address, 'void *', cString(message));
+    },
   };
 }
 

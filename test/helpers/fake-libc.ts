@@ -1,4 +1,4 @@
-import type { Libc } from '../../src/kernel/libc';
+import type { Account, Libc } from '../../src/kernel/libc';
 import { SyscallError } from '../../src/support/errors';
 
 // A complete, typed stand-in for the libc binding: a small simulated kernel with the
@@ -51,6 +51,11 @@ export interface FakeState {
   exec: { path: bigint; argv: bigint; envp: bigint } | { fd: number; argv: bigint; envp: bigint } | undefined;
   // Paths open() may open, with the fd each gets.
   files: Map<string, number>;
+  // What NSS knows.
+  users: Account[];
+  groups: { name: string; gid: number }[];
+  // What syslog() was handed: facility, priority and the message.
+  logged: { facility: number; priority: number; message: string }[];
 }
 
 export class FakeExit extends Error {
@@ -83,6 +88,9 @@ export function fakeState(overrides: FakeStateOverrides = {}): FakeState {
     nextAddress: 0x7f00_0000_0000n,
     exec: undefined,
     files: new Map(),
+    users: [{ name: 'root', uid: 0, gid: 0, home: '/root', shell: '/bin/bash' }, { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent', shell: '/usr/sbin/nologin' }],
+    groups: [{ name: 'root', gid: 0 }, { name: 'nogroup', gid: 65534 }],
+    logged: [],
     ...rest,
     caps: { effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n, bounding: ALL, ...caps },
   };
@@ -241,6 +249,34 @@ export class FakeLibc implements Libc {
 
   getauxval(type: number): bigint {
     return this.state.auxv.get(type) ?? 0n;
+  }
+
+  userByName(name: string): Account | undefined {
+    return this.state.users.find((user) => user.name === name);
+  }
+
+  userById(uid: number): Account | undefined {
+    return this.state.users.find((user) => user.uid === uid);
+  }
+
+  groupByName(name: string): { name: string; gid: number } | undefined {
+    return this.state.groups.find((group) => group.name === name);
+  }
+
+  // fnmatch(3) with no flags, for the patterns tests use: *, ? and [...] (with ! or ^).
+  fnmatch(pattern: Buffer, text: Buffer): boolean {
+    const source = pattern.toString('latin1').replace(/\[(!|\^)?([^\]]*)\]|[*?]|[^*?[]+/g, (part, negate?: string, set?: string) => {
+      if (part === '*') return '[\\s\\S]*';
+      if (part === '?') return '[\\s\\S]';
+      if (set !== undefined) return `[${negate === undefined ? '' : '^'}${set.replace(/[\\\]]/g, '\\$&')}]`;
+      return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    });
+    return new RegExp(`^${source}$`).test(text.toString('latin1'));
+  }
+
+  syslog(facility: number, priority: number, message: Buffer): void {
+    this.enter('syslog');
+    this.state.logged.push({ facility, priority, message: message.toString('latin1') });
   }
 
   exit(status: number): never {

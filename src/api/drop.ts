@@ -1,6 +1,6 @@
-import { capsText, resolveCapNames } from '../caps/names';
-import { readProcessState, stateJson, type ProcessState } from '../caps/process-state';
-import { capsIn, maskOf, namesIn, type CapMask } from '../caps/sets';
+import { capName, capsText, resolveCapNames } from '../caps/names';
+import { readProcessState, stateJson } from '../caps/process-state';
+import { maskOf, namesIn } from '../caps/sets';
 import { isAmbient, lowerAmbient, readCapState, writeCapState } from '../caps/state';
 import { libc, type Libc } from '../kernel/libc';
 import { readCapLastCap } from '../kernel/proc';
@@ -42,9 +42,18 @@ export class DropError extends CapexecError {
 export function drop(caps: string | readonly string[]): DropResult {
   const c = libc();
   const numbers = resolveCapNames(capNames(caps), readCapLastCap());
-  const mask = maskOf(numbers);
+  dropFromThisThread(c, numbers);
+  const dropped = namesIn(maskOf(numbers));
+  const others = threadCapabilities().filter((thread) => !thread.current && SETS.some((set) => thread[set].some((name) => dropped.includes(name))));
+  return { dropped, state: stateJson(readProcessState(c)), otherThreads: others };
+}
+
+// The kernel's own answers decide, read back through capget() and prctl(): a drop that
+// did not happen must not look as if it had.
+export function dropFromThisThread(c: Libc, caps: readonly number[]): void {
+  const mask = maskOf(caps);
   try {
-    lowerAmbientCaps(c, numbers);
+    lowerAmbientCaps(c, caps);
     const current = readCapState(c);
     writeCapState(c, {
       effective: current.effective & ~mask,
@@ -53,18 +62,14 @@ export function drop(caps: string | readonly string[]): DropResult {
     });
   } catch (error) {
     if (!(error instanceof SyscallError)) throw error;
-    throw new DropError(`cannot drop ${capsText(numbers)}`, error.message, keptOf(readProcessState(c), mask), error);
+    throw new DropError(`cannot drop ${capsText(caps)}`, error.message, keptOf(c, caps), error);
   }
-  const after = readProcessState(c);
-  const kept = keptOf(after, mask);
+  const kept = keptOf(c, caps);
   const still = SETS.filter((set) => kept[set].length > 0);
   if (still.length > 0) {
-    const held = capsText(capsIn(still.reduce((all, set) => all | (after[set] & mask), 0n)));
+    const held = capsText(caps.filter((cap) => still.some((set) => kept[set].includes(capName(cap)))));
     throw new DropError(`cannot drop ${held}`, `the kernel kept them in the ${still.join(', ')} set`, kept);
   }
-  const dropped = namesIn(mask);
-  const others = threadCapabilities().filter((thread) => !thread.current && SETS.some((set) => thread[set].some((name) => dropped.includes(name))));
-  return { dropped, state: stateJson(after), otherThreads: others };
 }
 
 // The same form as --cap: a name, or several separated by commas.
@@ -78,24 +83,26 @@ function capNames(caps: string | readonly string[]): string[] {
 
 // PR_CAP_AMBIENT fails with EINVAL on a kernel without ambient sets (before 4.3): there
 // is nothing to lower there.
-function lowerAmbientCaps(c: Libc, caps: readonly number[]): void {
-  for (const cap of caps) {
-    let set: boolean;
-    try {
-      set = isAmbient(c, cap);
-    } catch (error) {
-      if (error instanceof SyscallError && error.code === 'EINVAL') return;
-      throw error;
-    }
-    if (set) lowerAmbient(c, cap);
+function ambientCaps(c: Libc, caps: readonly number[]): number[] {
+  try {
+    return caps.filter((cap) => isAmbient(c, cap));
+  } catch (error) {
+    if (error instanceof SyscallError && error.code === 'EINVAL') return [];
+    throw error;
   }
 }
 
-function keptOf(state: ProcessState, mask: CapMask): Record<DroppedSet, string[]> {
+function lowerAmbientCaps(c: Libc, caps: readonly number[]): void {
+  for (const cap of ambientCaps(c, caps)) lowerAmbient(c, cap);
+}
+
+function keptOf(c: Libc, caps: readonly number[]): Record<DroppedSet, string[]> {
+  const mask = maskOf(caps);
+  const now = readCapState(c);
   return {
-    effective: namesIn(state.effective & mask),
-    permitted: namesIn(state.permitted & mask),
-    inheritable: namesIn(state.inheritable & mask),
-    ambient: namesIn(state.ambient & mask),
+    effective: namesIn(now.effective & mask),
+    permitted: namesIn(now.permitted & mask),
+    inheritable: namesIn(now.inheritable & mask),
+    ambient: ambientCaps(c, caps).map(capName),
   };
 }

@@ -67,16 +67,16 @@ export function parseStatus(text: string): StatusFields {
 // thread of this process holds, which capget() on this thread cannot tell.
 export interface TaskCaps {
   name: string;
-  effective: CapMask;
-  permitted: CapMask;
-  inheritable: CapMask;
-  ambient: CapMask;
-  bounding: CapMask;
+  effective: bigint;
+  permitted: bigint;
+  inheritable: bigint;
+  ambient: bigint;
+  bounding: bigint;
 }
 
 export function parseTaskCaps(text: string): TaskCaps {
   const fields = statusFieldMap(text);
-  const mask = (name: string): CapMask => {
+  const mask = (name: string): bigint => {
     const value = statusMask(fields, name);
     if (value === undefined) throw new CapexecError('proc_unreadable', 'cannot read a thread\'s status', `it has no ${name} line`, { fix: 'is /proc mounted?' });
     return value;

@@ -7,24 +7,28 @@ import { readCapLastCap } from '../kernel/proc';
 import { CapexecError, SyscallError } from '../support/errors';
 import { threadCapabilities, type CapabilityState, type ThreadCapabilities } from './state';
 
-// The sets drop() empties of the named capabilities. The bounding set is not among
-// them: lowering it needs CAP_SETPCAP, and nothing is gained once permitted is empty.
+/**
+ * The sets drop() empties of the named capabilities. The bounding set is not among
+ * them: lowering it needs CAP_SETPCAP, and nothing is gained once permitted is empty.
+ */
 export type DroppedSet = 'effective' | 'permitted' | 'inheritable' | 'ambient';
 const SETS: readonly DroppedSet[] = ['effective', 'permitted', 'inheritable', 'ambient'];
 
 export interface DropResult {
-  // The capabilities removed, as lowercase `cap_…` names.
+  /** The capabilities removed, as lowercase `cap_…` names. */
   dropped: string[];
-  // The calling thread's state afterwards, read back from the kernel.
+  /** The calling thread's state afterwards, read back from the kernel. */
   state: CapabilityState;
-  // The other threads of this process that still hold one of the dropped capabilities
-  // in any set: capset() changes the calling thread only.
+  /**
+   * The other threads of this process that still hold one of the dropped capabilities
+   * in any set: capset() changes the calling thread only.
+   */
   otherThreads: ThreadCapabilities[];
 }
 
-// The kernel kept a capability drop() asked it to remove, or refused the change.
+/** The kernel kept a capability drop() asked it to remove, or refused the change. */
 export class DropError extends CapexecError {
-  // What the calling thread still holds of the capabilities asked for, set by set.
+  /** What the calling thread still holds of the capabilities asked for, set by set. */
   readonly kept: Readonly<Record<DroppedSet, readonly string[]>>;
 
   constructor(what: string, why: string, kept: Record<DroppedSet, string[]>, cause?: unknown) {
@@ -34,11 +38,13 @@ export class DropError extends CapexecError {
   }
 }
 
-// Removes `caps` (names as --cap takes them) from the calling thread's ambient,
-// inheritable, permitted and effective sets, and reads them back. Only the calling
-// thread changes: the other threads of the process (libuv's pool, which runs fs, dns
-// and crypto work, and V8's platform threads) keep what they held, as `otherThreads`
-// shows. Children spawned from the calling thread afterwards get none of them.
+/**
+ * Removes `caps` (names as --cap takes them) from the calling thread's ambient,
+ * inheritable, permitted and effective sets, and reads them back. Only the calling
+ * thread changes: the other threads of the process (libuv's pool, which runs fs, dns
+ * and crypto work, and V8's platform threads) keep what they held, as `otherThreads`
+ * shows. Children spawned from the calling thread afterwards get none of them.
+ */
 export function drop(caps: string | readonly string[]): DropResult {
   const c = libc();
   const numbers = resolveCapNames(capNames(caps), readCapLastCap());
@@ -48,8 +54,10 @@ export function drop(caps: string | readonly string[]): DropResult {
   return { dropped, state: stateJson(readProcessState(c)), otherThreads: others };
 }
 
-// The kernel's own answers decide, read back through capget() and prctl(): a drop that
-// did not happen must not look as if it had.
+/**
+ * The kernel's own answers decide, read back through capget() and prctl(): a drop that
+ * did not happen must not look as if it had.
+ */
 export function dropFromThisThread(c: Libc, caps: readonly number[]): void {
   const mask = maskOf(caps);
   try {

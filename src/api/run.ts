@@ -8,16 +8,18 @@ type NotOffered = 'stdio' | 'stderr' | 'buffer' | 'encoding' | 'lines' | 'shell'
   | 'ipc' | 'ipcInput' | 'serialization' | 'gracefulCancel';
 
 export type RunOptions = Omit<Options, NotOffered> & {
-  // The capexec to run; by default the first `capexec` on this process's PATH.
+  /** The capexec to run; by default the first `capexec` on this process's PATH. */
   readonly capexec?: string;
 };
 
 export type CapexecExitCode = typeof EXIT_CAPEXEC | typeof EXIT_CANNOT_RUN | typeof EXIT_NOT_FOUND;
 const CAPEXEC_EXIT_CODES: readonly number[] = [EXIT_CAPEXEC, EXIT_CANNOT_RUN, EXIT_NOT_FOUND];
 
-// capexec itself failed, so the command never ran: 125 (capexec's own error, with the
-// findings --doctor would print when a capability was refused), 126 (the command cannot
-// be run) or 127 (not found). `cause` is execa's error or result.
+/**
+ * capexec itself failed, so the command never ran: 125 (capexec's own error, with the
+ * findings --doctor would print when a capability was refused), 126 (the command cannot
+ * be run) or 127 (not found). `cause` is execa's error or result.
+ */
 export class RunError extends CapexecError {
   declare readonly exitCode: CapexecExitCode;
 
@@ -28,10 +30,12 @@ export class RunError extends CapexecError {
   }
 }
 
-// Runs `command` with `args` through capexec, passing exactly `caps` (names as --cap
-// takes them), with execa, and resolves to execa's result. Whatever the command does
-// is execa's to report, as without capexec; capexec's own failures always reject, with
-// a RunError, even with `reject: false`.
+/**
+ * Runs `command` with `args` through capexec, passing exactly `caps` (names as --cap
+ * takes them), with execa, and resolves to execa's result. Whatever the command does
+ * is execa's to report, as without capexec; capexec's own failures always reject, with
+ * a RunError, even with `reject: false`.
+ */
 export async function run<O extends RunOptions = {}>(
   caps: string | readonly string[],
   command: string,
@@ -54,7 +58,7 @@ export async function run<O extends RunOptions = {}>(
   return outcome as Result<O>;
 }
 
-// What `capexec --json` writes on stderr when it fails, checked field by field.
+/** What `capexec --json` writes on stderr when it fails, checked field by field. */
 export interface FailureReport {
   code: ErrorCode;
   what: string;
@@ -64,9 +68,11 @@ export interface FailureReport {
   findings: ErrorFinding[];
 }
 
-// A command may exit 125, 126 or 127 itself. Its stderr then holds what it wrote, not
-// capexec's report: only a stderr that is exactly one well-formed report line, with the
-// exit status it names, is taken as capexec's.
+/**
+ * A command may exit 125, 126 or 127 itself. Its stderr then holds what it wrote, not
+ * capexec's report: only a stderr that is exactly one well-formed report line, with the
+ * exit status it names, is taken as capexec's.
+ */
 export function parseFailureReport(stderr: unknown, exitCode: unknown): FailureReport | undefined {
   if (typeof stderr !== 'string' || typeof exitCode !== 'number' || !CAPEXEC_EXIT_CODES.includes(exitCode)) return undefined;
   const line = stderr.endsWith('\n') ? stderr.slice(0, -1) : stderr;

@@ -5,7 +5,7 @@ import { printable } from '../support/messages';
 export type Options =
   | { mode: 'help' }
   | { mode: 'version' }
-  | { mode: 'launch'; caps: string[]; preserveFds: number; command: string[] }
+  | { mode: 'launch'; json: boolean; caps: string[]; preserveFds: number; command: string[] }
   | { mode: 'print'; json: boolean }
   | { mode: 'doctor'; json: boolean; caps: string[]; command: string[] }
   | { mode: 'install'; prefix: string; caps: string[]; group: string | undefined }
@@ -17,7 +17,7 @@ type Mode = Options['mode'];
 const OPTION_MODES: Record<string, readonly Mode[]> = {
   cap: ['launch', 'doctor', 'install'],
   'preserve-fds': ['launch'],
-  json: ['print', 'doctor'],
+  json: ['launch', 'print', 'doctor'],
   group: ['install'],
 };
 const MODE_FLAGS = ['help', 'version', 'print', 'doctor', 'install', 'uninstall'] as const;
@@ -40,22 +40,12 @@ export const LONG_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTION
 const SHORT_VALUE_OPTIONS = ['c'];
 
 export function parseArguments(args: readonly string[]): Options {
-  const [optionArgs, command] = splitAtCommand(args);
-  const unknown: string[] = [];
-  const parsed = minimist(optionArgs, {
-    string: VALUE_OPTIONS,
-    boolean: FLAG_OPTIONS,
-    alias: ALIASES,
-    unknown: (arg) => {
-      unknown.push(arg);
-      return false;
-    },
-  });
+  const { parsed, command, unknown } = readOptions(args);
   if (unknown[0] !== undefined) {
     throw usage(`unknown option '${printable(unknown[0].replace(/=.*/s, ''))}'`);
   }
 
-  const modes = MODE_FLAGS.filter((flag) => parsed[flag] !== undefined && parsed[flag] !== false);
+  const modes = modeFlags(parsed);
   if (modes.length > 1) throw usage(`--${modes[0]} and --${modes[1]} cannot be combined`);
   const mode: Mode = modes[0] ?? 'launch';
   for (const [option, allowed] of Object.entries(OPTION_MODES)) {
@@ -86,9 +76,35 @@ export function parseArguments(args: readonly string[]): Options {
       if (command.length === 0) {
         throw usage('no command given', 'put the command after the options: capexec --cap net_admin -- COMMAND');
       }
-      return { mode, caps, preserveFds: preserveFds(parsed['preserve-fds']), command };
+      return { mode, json: parsed['json'] === true, caps, preserveFds: preserveFds(parsed['preserve-fds']), command };
     }
   }
+}
+
+// Whether a launch asked for its errors as JSON, also when the arguments themselves are
+// what failed: a program that passes --json must get JSON for every error of capexec's.
+export function wantsJsonErrors(args: readonly string[]): boolean {
+  const { parsed } = readOptions(args);
+  return parsed['json'] === true && modeFlags(parsed).length === 0;
+}
+
+function readOptions(args: readonly string[]): { parsed: minimist.ParsedArgs; command: string[]; unknown: string[] } {
+  const [optionArgs, command] = splitAtCommand(args);
+  const unknown: string[] = [];
+  const parsed = minimist(optionArgs, {
+    string: VALUE_OPTIONS,
+    boolean: FLAG_OPTIONS,
+    alias: ALIASES,
+    unknown: (arg) => {
+      unknown.push(arg);
+      return false;
+    },
+  });
+  return { parsed, command, unknown };
+}
+
+function modeFlags(parsed: minimist.ParsedArgs): Mode[] {
+  return MODE_FLAGS.filter((flag) => parsed[flag] !== undefined && parsed[flag] !== false);
 }
 
 // Like setpriv's "+" getopt string: options end at the first non-option or at --, so the

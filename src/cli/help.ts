@@ -19,7 +19,8 @@ Options:
       --doctor          check whether CAPS would reach COMMAND, and say why not;
                         exit 0 if they would, 1 if not
       --print           show this process's capability state
-      --json            with --doctor or --print: print JSON
+      --json            with --doctor or --print: print JSON; when launching
+                        COMMAND: write capexec's own errors as one JSON line
       --install PREFIX  as root: install into PREFIX with file capabilities
                         CAPS+p, then check that they work
       --group NAME      with --install: only group NAME may run capexec

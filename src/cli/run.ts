@@ -1,18 +1,18 @@
-import { parseArguments } from './arguments';
+import { parseArguments, wantsJsonErrors } from './arguments';
 import { writeAll } from '../support/output';
 import { CapexecError, EXIT_CAPEXEC } from '../support/errors';
 import { HELP, VERSION } from './help';
 import { isStandaloneExecutable } from '../kernel/addon';
 import { launch } from '../commands/launch';
 import { libc } from '../kernel/libc';
-import { errorLines, unexpectedErrorLine } from '../support/messages';
+import { errorLines, errorReport, unexpectedErrorLine } from '../support/messages';
 
 export function run(args: readonly string[]): never {
   let status: number;
   try {
     status = main(args);
   } catch (error) {
-    status = report(error);
+    status = report(error, args);
   }
   leave(status);
 }
@@ -58,7 +58,11 @@ function main(args: readonly string[]): number {
   }
 }
 
-function report(error: unknown): number {
+function report(error: unknown, args: readonly string[]): number {
+  if (wantsJsonErrors(args)) {
+    write(2, `${JSON.stringify(errorReport(error))}\n`);
+    return error instanceof CapexecError ? error.exitCode : EXIT_CAPEXEC;
+  }
   if (error instanceof CapexecError) {
     write(2, errorLines(error).join('\n') + '\n');
     return error.exitCode;

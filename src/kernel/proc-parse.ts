@@ -63,6 +63,40 @@ export function parseStatus(text: string): StatusFields {
   };
 }
 
+// The capability sets of one thread, from /proc/PID/task/TID/status: what another
+// thread of this process holds, which capget() on this thread cannot tell.
+export interface TaskCaps {
+  name: string;
+  effective: bigint;
+  permitted: bigint;
+  inheritable: bigint;
+  ambient: bigint;
+  bounding: bigint;
+}
+
+export function parseTaskCaps(text: string): TaskCaps {
+  const fields = statusFieldMap(text);
+  const mask = (name: string): bigint => {
+    const value = statusMask(fields, name);
+    if (value === undefined) throw new CapexecError('proc_unreadable', 'cannot read a thread\'s status', `it has no ${name} line`, { fix: 'is /proc mounted?' });
+    return value;
+  };
+  return {
+    name: fields.get('Name') ?? '',
+    effective: mask('CapEff'),
+    permitted: mask('CapPrm'),
+    inheritable: mask('CapInh'),
+    ambient: fields.has('CapAmb') ? mask('CapAmb') : 0n,
+    bounding: mask('CapBnd'),
+  };
+}
+
+// The target of /proc/thread-self, `PID/task/TID`.
+export function parseThreadSelfLink(target: string): number | undefined {
+  const match = /^\d+\/task\/(\d+)$/.exec(target);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
 export function parseMountinfo(text: string): MountEntry[] {
   const entries: MountEntry[] = [];
   for (const line of text.split('\n')) {

@@ -1,7 +1,8 @@
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { CapexecError, systemErrorCode } from '../support/errors';
+import { printable } from '../support/messages';
 import { MAX_CAP, O_PATH } from './constants';
-import { parseFdinfoMountId, parseMountinfo, type MountEntry } from './proc-parse';
+import { parseFdinfoMountId, parseMountinfo, parseTaskCaps, parseThreadSelfLink, type MountEntry, type TaskCaps } from './proc-parse';
 
 // Every read of /proc and /proc/sys is here: what capexec learns from the kernel's files
 // rather than from system calls.
@@ -86,6 +87,37 @@ export function mountOfPath(path: string, mounts: readonly MountEntry[] = readMo
   } finally {
     closeSync(fd);
   }
+}
+
+// The calling thread's id: /proc/thread-self links to PID/task/TID.
+export function readOwnThreadId(): number {
+  let target: string;
+  try {
+    target = readlinkSync('/proc/thread-self');
+  } catch (error) {
+    throw procError('/proc/thread-self', error);
+  }
+  const tid = parseThreadSelfLink(target);
+  if (tid === undefined) throw new CapexecError('proc_unreadable', 'cannot read /proc/thread-self', `it links to '${printable(target)}'`, { fix: 'is /proc mounted?' });
+  return tid;
+}
+
+// Every thread of this process and its capability sets. A thread that ends between the
+// listing and the read of its status is left out: it holds nothing any more.
+export function readThreadCaps(): (TaskCaps & { tid: number })[] {
+  const threads: (TaskCaps & { tid: number })[] = [];
+  for (const entry of listProcDirectory('/proc/self/task')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/self/task/${entry}/status`, 'latin1');
+    } catch (error) {
+      if (systemErrorCode(error) === 'ENOENT' || systemErrorCode(error) === 'ESRCH') continue;
+      throw procError(`/proc/self/task/${entry}/status`, error);
+    }
+    threads.push({ tid: Number(entry), ...parseTaskCaps(text) });
+  }
+  return threads;
 }
 
 function procError(path: string, error: unknown): CapexecError {

@@ -1,4 +1,4 @@
-import { CapexecError, SyscallError, type ErrorFinding } from './errors';
+import { CapexecError, EXIT_CAPEXEC, SyscallError, type ErrorCode, type ErrorFinding } from './errors';
 
 // Arguments, paths and names come from whoever runs capexec: never let them put
 // terminal escapes or stray newlines on the caller's screen.
@@ -36,7 +36,36 @@ export function findingLine(finding: ErrorFinding): string {
 // Anything that escapes as a plain Error is a bug in capexec, but the user still gets
 // one line, not a stack trace.
 export function unexpectedErrorLine(error: unknown): string {
-  if (error instanceof SyscallError) return `capexec: ${error.message}`;
+  return `capexec: ${unexpectedErrorText(error)}`;
+}
+
+function unexpectedErrorText(error: unknown): string {
+  if (error instanceof SyscallError) return error.message;
   const text = error instanceof Error ? error.message : String(error);
-  return `capexec: internal error: ${printable(text.split('\n')[0] ?? '')}`;
+  return `internal error: ${printable(text.split('\n')[0] ?? '')}`;
+}
+
+// What a launch with --json writes instead of its error lines: one JSON line, so that a
+// program running capexec (the library's run()) can tell capexec's own 125, 126 and
+// 127 from the command's without reading prose.
+export interface ErrorReport {
+  error: { code: ErrorCode; what: string; why: string | null; fix: string | null; exit_code: number };
+  findings: ErrorFinding[];
+}
+
+export function errorReport(error: unknown): ErrorReport {
+  if (!(error instanceof CapexecError)) {
+    const what = unexpectedErrorText(error);
+    return { error: { code: 'internal_error', what, why: null, fix: null, exit_code: EXIT_CAPEXEC }, findings: [] };
+  }
+  return {
+    error: {
+      code: error.code,
+      what: error.what,
+      why: error.why ?? null,
+      fix: error.fix ?? null,
+      exit_code: error.exitCode,
+    },
+    findings: error.findings.map(({ id, severity, message, fix }) => ({ id, severity, message, fix })),
+  };
 }

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseArguments } from '../../../src/cli/arguments';
+import { parseArguments, wantsJsonErrors } from '../../../src/cli/arguments';
 import { CapexecError } from '../../../src/support/errors';
 
 function fails(args: string[], what: RegExp): void {
@@ -17,25 +17,25 @@ function fails(args: string[], what: RegExp): void {
 
 test('options stop at the command, so its own flags pass through', () => {
   assert.equal(parseArguments(['--cap', 'net_admin', 'tunctl', '-u', 'alice', '--cap', 'x']), {
-    mode: 'launch', caps: ['net_admin'], preserveFds: 0, command: ['tunctl', '-u', 'alice', '--cap', 'x'],
+    mode: 'launch', json: false, caps: ['net_admin'], preserveFds: 0, command: ['tunctl', '-u', 'alice', '--cap', 'x'],
   });
 });
 
 test('-- ends options, so a command may start with a dash', () => {
   assert.equal(parseArguments(['-c', 'net_admin', '--', '-weird', '--help']), {
-    mode: 'launch', caps: ['net_admin'], preserveFds: 0, command: ['-weird', '--help'],
+    mode: 'launch', json: false, caps: ['net_admin'], preserveFds: 0, command: ['-weird', '--help'],
   });
 });
 
 test('--cap repeats and takes comma lists, in every spelling', () => {
   const options = parseArguments(['-c', 'net_admin,CAP_NET_RAW', '--cap=12', '-c13', 'true']);
-  assert.equal(options, { mode: 'launch', caps: ['net_admin', 'CAP_NET_RAW', '12', '13'], preserveFds: 0, command: ['true'] });
+  assert.equal(options, { mode: 'launch', json: false, caps: ['net_admin', 'CAP_NET_RAW', '12', '13'], preserveFds: 0, command: ['true'] });
 });
 
 test('a short option takes its value attached, as getopt does, alone or after other letters', () => {
-  assert.equal(parseArguments(['-cnet_admin', 'true']), { mode: 'launch', caps: ['net_admin'], preserveFds: 0, command: ['true'] });
+  assert.equal(parseArguments(['-cnet_admin', 'true']), { mode: 'launch', json: false, caps: ['net_admin'], preserveFds: 0, command: ['true'] });
   assert.equal(parseArguments(['-cnet_admin,net_raw', '-c', 'sys_time', 'true']), {
-    mode: 'launch', caps: ['net_admin', 'net_raw', 'sys_time'], preserveFds: 0, command: ['true'],
+    mode: 'launch', json: false, caps: ['net_admin', 'net_raw', 'sys_time'], preserveFds: 0, command: ['true'],
   });
   fails(['-hcnet_admin'], /^--cap cannot be used with --help$/);
   fails(['-xcnet_admin', 'true'], /^unknown option '-x'$/);
@@ -108,7 +108,8 @@ test('mode options are checked against the mode', () => {
     mode: 'install', prefix: '/opt/x', caps: ['net_admin'], group: 'netdev',
   });
   assert.equal(parseArguments(['--uninstall', '/opt/x']), { mode: 'uninstall', prefix: '/opt/x' });
-  fails(['--json', '-c', 'net_admin', 'true'], /--json needs --print or --doctor/);
+  assert.equal(parseArguments(['--json', '-c', 'net_admin', 'true']), { mode: 'launch', json: true, caps: ['net_admin'], preserveFds: 0, command: ['true'] });
+  fails(['--install', '/opt/x', '--cap', 'net_admin', '--json'], /--json cannot be used with --install/);
   fails(['--group', 'x', '-c', 'net_admin', 'true'], /--group needs --install/);
   fails(['--print', '--cap', 'net_admin'], /--cap cannot be used with --print/);
   fails(['--install', '/opt/x'], /no capability given/);
@@ -116,6 +117,16 @@ test('mode options are checked against the mode', () => {
   fails(['--install=', '--cap', 'net_admin'], /--install needs PREFIX/);
   fails(['--uninstall', '/x', 'true'], /takes no command/);
   fails(['--doctor'], /no capability given/);
+});
+
+test('errors are JSON for a launch that asks for it, also when the arguments are wrong', () => {
+  assert.ok(wantsJsonErrors(['--json', '--frobnicate', 'true']));
+  assert.ok(wantsJsonErrors(['--json', '-c', 'net_admin']));
+  assert.ok(wantsJsonErrors(['-c', 'net_admin', '--json', '--', 'tunctl']));
+  assert.not.ok(wantsJsonErrors(['-c', 'net_admin', '--', 'tunctl', '--json']));
+  assert.not.ok(wantsJsonErrors(['-c', 'net_admin', 'tunctl']));
+  assert.not.ok(wantsJsonErrors(['--doctor', '--json', '-c', 'net_admin']));
+  assert.not.ok(wantsJsonErrors(['--print', '--json']));
 });
 
 test.run();

@@ -13,6 +13,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['commands'],
   ['api'],
   ['diagnose', 'install'],
+  ['policy'],
   ['caps', 'exec'],
   ['kernel'],
   ['support'],

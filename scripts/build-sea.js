@@ -42,11 +42,17 @@ async function main() {
   fs.writeFileSync(capexec, bundle(path.join(root, 'build', 'src', 'entry.js'), { root, external: ['koffi'] }));
   execFileSync(nodeBinary, [path.join(__dirname, 'warm-code-cache.js'), capexec, cache], { stdio: ['ignore', 'ignore', 'inherit'] });
 
+  // Whether the executable refuses every launch by a user other than root without
+  // /etc/capexec.conf (src/policy/required.ts). Fixed-length either way, so that
+  // --install --policy can make an installed copy require it.
+  const policyMode = path.join(work, 'policy-mode');
+  fs.writeFileSync(policyMode, `capexec-policy:${process.argv.includes('--require-policy') ? 'required' : 'optional'}`);
+
   const blob = path.join(work, 'sea.blob');
   const config = path.join(work, 'sea-config.json');
   fs.writeFileSync(config, JSON.stringify({
     main: path.join(__dirname, 'sea-main.js'),
-    assets: { 'capexec.js': capexec, 'capexec.cache': cache },
+    assets: { 'capexec.js': capexec, 'capexec.cache': cache, 'policy-mode': policyMode },
     output: blob,
     disableExperimentalSEAWarning: true,
     useCodeCache: true,

@@ -21,7 +21,8 @@ export interface LaunchRequest {
 export function launch(request: LaunchRequest): never {
   const c = libc();
   const stdioFlags = snapshotStdioFlags(c);
-  const caps = resolveCapNames(request.caps, readCapLastCap());
+  const lastCap = readCapLastCap();
+  const caps = resolveCapNames(request.caps, lastCap);
   const argv = rawArgvTail(request.command);
   try {
     passCapabilities(c, caps);
@@ -32,11 +33,16 @@ export function launch(request: LaunchRequest): never {
     const { installedCopy } = require('../install/installation') as typeof import('../install/installation');
     throw explainFailure(c, error, caps, argvEntries(argv), installedCopy(process.execPath));
   }
-  const command = openCommand(c, resolveCommand(firstArgument(argv), c.getenv('PATH')));
-  if (mayChangePrivileges(command)) {
+  const opened = openCommand(c, resolveCommand(firstArgument(argv), c.getenv('PATH')));
+  const args = argvEntries(argv).slice(1);
+  if (mayChangePrivileges(opened)) {
     const { refuseCancellingTarget } = require('../diagnose/target-check') as typeof import('../diagnose/target-check');
-    refuseCancellingTarget(c, caps, command, argvEntries(argv).slice(1));
+    refuseCancellingTarget(c, caps, opened, args);
   }
+  // Root's own launches need no permission; everyone else's go through the policy.
+  const { command, environment } = process.getuid?.() === 0
+    ? { command: opened, environment: undefined }
+    : (require('../policy/apply') as typeof import('../policy/apply')).applyPolicy(c, caps, opened, args, lastCap);
   prepareForExec(c, stdioFlags, Math.max(request.preserveFds, socketActivationFds(c, process.pid)));
-  return execCommand(c, command, argv);
+  return execCommand(c, command, argv, environment);
 }

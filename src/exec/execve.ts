@@ -9,14 +9,16 @@ const TWO_TO_32 = 0x1_0000_0000;
 
 // execveat() of the opened command, with byte-exact argv and libc's own environ, which
 // Node never re-encodes. Returns only by throwing.
-export function execCommand(c: Libc, command: OpenedCommand, argv: RawArgv): never {
+// `environment`, when given, replaces the caller's, in the same block form as argv.
+export function execCommand(c: Libc, command: OpenedCommand, argv: RawArgv, environment?: RawArgv): never {
   const pointers = argvPointers(c, argv);
-  let error = c.execveat(command.fd, pointers, c.environ());
+  const envp = environment === undefined ? c.environ() : argvPointers(c, environment);
+  let error = c.execveat(command.fd, pointers, envp);
   // execveat(2): a script run from a close-on-exec fd fails with ENOENT, since its
   // interpreter could not open /dev/fd/N. Only then is the fd kept open for it.
   if (error.code === 'ENOENT') {
     c.fcntl(command.fd, F_SETFD, 0);
-    error = c.execveat(command.fd, pointers, c.environ());
+    error = c.execveat(command.fd, pointers, envp);
   }
   throw execFailure(command.path, error);
 }

@@ -41,6 +41,15 @@ export const O_PATH = 0o10000000;
 export const O_CLOEXEC = 0o2000000;
 export const AT_EMPTY_PATH = 0x1000;
 
+// memfd_create(2), and the seals fcntl(2) puts on it.
+export const MFD_CLOEXEC = 0x0001;
+export const MFD_ALLOW_SEALING = 0x0002;
+export const F_ADD_SEALS = 1033;
+export const F_SEAL_SEAL = 0x0001;
+export const F_SEAL_SHRINK = 0x0002;
+export const F_SEAL_GROW = 0x0004;
+export const F_SEAL_WRITE = 0x0008;
+
 // close_range(2)
 export const CLOSE_RANGE_CLOEXEC = 1 << 2;
 

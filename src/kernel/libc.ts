@@ -18,11 +18,15 @@ export interface Libc {
   unblockAllSignals(): void;
   getenv(name: string): Buffer | undefined;
   environ(): bigint;
+  // The entries of environ, byte for byte.
+  environEntries(): Buffer[];
   execve(path: bigint, argv: bigint, envp: bigint): SyscallError;
   // execveat(fd, "", argv, envp, AT_EMPTY_PATH): runs the very file fd names.
   execveat(fd: number, argv: bigint, envp: bigint): SyscallError;
   // open(2) of a path as bytes, with these flags; the fd, or a SyscallError.
   open(path: Buffer, flags: number): number;
+  // memfd_create(2): an anonymous file, for content that must not change once checked.
+  memfdCreate(name: string, flags: number): number;
   // The value of extended attribute `name` of the file at `path`, following symlinks.
   getxattr(path: string, name: string): Buffer;
   alloc(bytes: number): { address: bigint; view: Buffer };
@@ -84,6 +88,7 @@ export function bindLibc(koffi: Koffi): Libc {
   const execve = lib.func('int execve(void *path, void *argv, void *envp)');
   const execveat = lib.func('int execveat(int fd, const char *path, void *argv, void *envp, int flags)');
   const open = lib.func('int open(void *path, int flags, ...)');
+  const memfdCreate = optional(() => lib.func('int memfd_create(const char *name, unsigned int flags)'));
   const getxattr = lib.func('long getxattr(const char *path, const char *name, void *value, size_t size)');
   const environ = lib.symbol('environ') as bigint;
   const exit = lib.func('void _exit(int status)');
@@ -186,6 +191,17 @@ export function bindLibc(koffi: Koffi): Libc {
       return Buffer.copyBytesFrom(new Uint8Array(koffi.view(pointer, length)));
     },
     environ: () => koffi.decode(environ, 'void *') as bigint,
+    environEntries: () => {
+      const entries: Buffer[] = [];
+      const base = koffi.decode(environ, 'void *') as bigint | null;
+      if (base === null) return entries;
+      for (let i = 0; ; i++) {
+        const pointer = Buffer.from(koffi.view(base + BigInt(8 * i), 8)).readBigUInt64LE(0);
+        if (pointer === 0n) return entries;
+        const length = Number(strlen(pointer) as bigint | number);
+        entries.push(Buffer.copyBytesFrom(new Uint8Array(koffi.view(pointer, length))));
+      }
+    },
     execve: (path, argv, envp) => {
       execve(path, argv, envp);
       return failure('execve');
@@ -195,6 +211,11 @@ export function bindLibc(koffi: Koffi): Libc {
       return failure('execveat');
     },
     open: (path, flags) => check('open', open(Buffer.concat([path, Buffer.alloc(1)]), flags) as number),
+    memfdCreate: (name, flags) => {
+      // glibc before 2.27 lacks the wrapper, as kernels before 3.17 lack the call.
+      if (memfdCreate === undefined) throw new SyscallError('memfd_create', 38, 'ENOSYS', 'Function not implemented');
+      return check('memfd_create', memfdCreate(name, flags) as number);
+    },
     getxattr: (path, name) => {
       // XATTR_SIZE_MAX: no attribute is larger, so one call always gets all of it.
       const value = Buffer.alloc(65536);

@@ -10,8 +10,8 @@ import type { Rule } from './rule';
 // A file as the kernel names it: the same device and inode is the same file, whatever
 // path or link led to it.
 export interface FileId {
-  dev: number;
-  ino: number;
+  dev: bigint;
+  ino: bigint;
 }
 
 export interface LoadedRule extends Rule {

@@ -90,6 +90,7 @@ function parseRule(list: readonly Word[], lastCap: number): Parsed {
 
   let caps: number[] | undefined;
   let command: CommandPattern | undefined;
+  let commandColumn: number | undefined;
   for (let word = words.next(); word !== undefined; word = words.next()) {
     if (isKeyword(word, 'cap')) {
       if (caps !== undefined) return { problem: problems.repeated(word.line, word.column, 'cap') };
@@ -100,6 +101,7 @@ function parseRule(list: readonly Word[], lastCap: number): Parsed {
       caps = resolved.caps;
     } else if (isKeyword(word, 'cmd')) {
       if (command !== undefined) return { problem: problems.repeated(word.line, word.column, 'cmd') };
+      commandColumn = words.peek()?.column;
       const parsed = parseCommand(words, word);
       if ('problem' in parsed) return parsed;
       command = parsed.command;
@@ -110,7 +112,8 @@ function parseRule(list: readonly Word[], lastCap: number): Parsed {
     }
   }
   if (action === 'permit' && caps === undefined) return { problem: problems.permitWithoutCap(first.line, first.column) };
-  return { rule: { action, keepenv, setenv: setenv ?? [], identity, caps, command, line: first.line } };
+  const columns = { identity: who.column, command: commandColumn };
+  return { rule: { action, keepenv, setenv: setenv ?? [], identity, caps, command, line: first.line, columns } };
 }
 
 function parseSetenv(words: Words, option: Word): { items: SetenvItem[] } | { problem: PolicyProblem } {

@@ -29,6 +29,8 @@ export interface Rule {
   caps: readonly number[] | undefined;
   command: CommandPattern | undefined;
   line: number;
+  // Where the identity and the cmd path stand, for problems found when they are resolved.
+  columns: { identity: number; command: number | undefined };
 }
 
 // Where a problem is, and what to do about it: `FILE:LINE:COL: what (fix)`.

@@ -201,6 +201,10 @@ export class FakeLibc implements Libc {
     return 0n;
   }
 
+  environEntries(): Buffer[] {
+    return Object.entries(this.state.env).map(([name, value]) => Buffer.from(`${name}=${value}`));
+  }
+
   execve(path: bigint, argv: bigint, envp: bigint): SyscallError {
     this.state.calls.push('execve');
     this.state.exec = { path, argv, envp };
@@ -220,6 +224,11 @@ export class FakeLibc implements Libc {
     const fd = this.state.files.get(path.toString('latin1'));
     if (fd === undefined) throw this.error('open', 'ENOENT');
     return fd;
+  }
+
+  memfdCreate(): number {
+    this.enter('memfd_create');
+    throw this.error('memfd_create', 'ENOSYS');
   }
 
   getxattr(path: string, name: string): Buffer {

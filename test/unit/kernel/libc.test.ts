@@ -42,7 +42,7 @@ function fakeKoffi(results: Record<string, (...args: unknown[]) => unknown>, opt
 // The functions every binding needs, answering success; a test overrides what it is about.
 const ok = (overrides: Record<string, (...args: unknown[]) => unknown> = {}) => ({
   capget: () => 0, capset: () => 0, prctl: () => 0, fcntl: () => 0, signal: () => 0n, pthread_sigmask: () => 0,
-  getenv: () => null, strlen: () => 0, strerror: (errno: unknown) => `strerror ${String(errno)}`, execve: () => -1, execveat: () => -1, open: () => 3,
+  getenv: () => null, strlen: () => 0, strerror: (errno: unknown) => `strerror ${String(errno)}`, execve: () => -1, execveat: () => -1, open: () => 3, memfd_create: () => 4,
   getxattr: () => 0, _exit: () => undefined, close_range: () => 0, getauxval: () => 0, setxattr: () => 0,
   getpwnam_r: () => 0, getpwuid_r: () => 0, getgrnam_r: () => 0, fnmatch: () => 1, openlog: () => undefined, syslog: () => undefined,
   ...overrides,

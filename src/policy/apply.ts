@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { capsText } from '../caps/names';
+import type { OpenedCommand } from '../exec/open-command';
+import type { RawArgv } from '../exec/raw-argv';
+import { F_ADD_SEALS, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, MFD_ALLOW_SEALING, MFD_CLOEXEC } from '../kernel/constants';
+import type { Libc } from '../kernel/libc';
+import { CapexecError, type ErrorFinding } from '../support/errors';
+import { printable } from '../support/messages';
+import { audit } from './audit';
+import { policyEnvironment } from './environment';
+import { loadPolicy, POLICY_PATH } from './load';
+import { closestPermit, decide, type Caller, type Glob, type LoadedRule, type Request } from './match';
+import { policyRequired } from './required';
+
+export interface PolicyLaunch {
+  // What to exec: the command capexec opened, or for a rule that pins its content, a
+  // sealed copy of exactly the bytes that were hashed.
+  command: OpenedCommand;
+  // The command's environment, when the policy replaces the caller's.
+  environment: RawArgv | undefined;
+}
+
+// A launch by a user other than root: the policy decides, and the decision is logged.
+// Without a policy file (and an executable that does not require one) capexec works as
+// it always has, and the launch is logged all the same.
+export function applyPolicy(c: Libc, caps: readonly number[], command: OpenedCommand, args: readonly Buffer[], lastCap: number): PolicyLaunch {
+  const caller = callerOf(c);
+  const logged = (rule: string | undefined, denied: boolean): void =>
+    audit(c, { user: caller.name, caps, pwd: workingDirectory(), rule, command: [command.path, ...args], denied });
+  let policy;
+  try {
+    policy = loadPolicy(c, POLICY_PATH, lastCap, policyRequired());
+  } catch (error) {
+    logged(undefined, true);
+    throw error;
+  }
+  if (policy === undefined) {
+    logged(undefined, false);
+    return { command, environment: undefined };
+  }
+  const pinned = new PinnedCopy(c, command);
+  const stats = fstatSync(command.fd, { bigint: true });
+  const request: Request = { caller, caps, file: { dev: stats.dev, ino: stats.ino }, args, sha256: () => pinned.sha256() };
+  const glob: Glob = (pattern, text) => c.fnmatch(pattern, text);
+  const decision = decide(policy.rules, request, glob);
+  if (!decision.permit) {
+    logged(decision.rule === undefined ? undefined : `${policy.path}:${decision.rule.line}`, true);
+    pinned.discard();
+    throw denial(policy.path, caller, caps, command, decision.rule, closestPermit(policy.rules, request, glob));
+  }
+  const rule = decision.rule;
+  logged(`${policy.path}:${rule.line}`, false);
+  const run = rule.command?.sha256 === undefined ? command : pinned.opened();
+  if (run !== command) pinned.keep();
+  else pinned.discard();
+  return { command: run, environment: block(policyEnvironment(c.environEntries(), rule, caller.name)) };
+}
+
+function callerOf(c: Libc): Caller {
+  const uid = process.getuid?.() ?? -1;
+  const gids = [process.getgid?.() ?? -1, ...(process.getgroups?.() ?? [])];
+  return { uid, gids, name: c.userById(uid)?.name ?? String(uid) };
+}
+
+function workingDirectory(): Buffer {
+  try {
+    return Buffer.from(process.cwd());
+  } catch {
+    return Buffer.from('?');
+  }
+}
+
+function denial(
+  path: string,
+  caller: Caller,
+  caps: readonly number[],
+  command: OpenedCommand,
+  denying: LoadedRule | undefined,
+  closest: { rule: LoadedRule; differences: string[] } | undefined,
+): CapexecError {
+  const why = denying === undefined ? `no rule in ${printable(path)} permits it` : `${printable(path)}:${denying.line} denies it`;
+  const finding: ErrorFinding = {
+    id: 'policy_denied',
+    severity: 'error',
+    message: closest === undefined
+      ? `${printable(path)} has no permit rule`
+      : `the closest rule, ${printable(path)}:${closest.rule.line}, does not fit: ${closest.differences.join('; ') || 'a later deny rule overrides it'}`,
+    fix: 'ask the administrator for a rule; capexec --list shows the rules that apply to you',
+  };
+  return new CapexecError('policy_denied', `${printable(caller.name)} may not pass ${capsText(caps)} to ${printable(command.path)}`, why)
+    .attachFindings([finding]);
+}
+
+// The environment entries as one NUL-separated block, the form execCommand() takes.
+function block(entries: readonly Buffer[]): RawArgv {
+  return { block: Buffer.concat(entries.flatMap((entry) => [entry, Buffer.alloc(1)])), count: entries.length };
+}
+
+// A rule's sha256 is checked on a sealed memfd copy of the command, and that copy is what
+// runs: hashing the file and then exec'ing it would leave whoever can write it (a pinned
+// rule exists for exactly such files) a moment to change it in between.
+class PinnedCopy {
+  private copy: { fd: number; hex: string } | undefined;
+  private kept = false;
+
+  constructor(private readonly c: Libc, private readonly command: OpenedCommand) {}
+
+  sha256(): string {
+    this.copy ??= this.make();
+    return this.copy.hex;
+  }
+
+  opened(): OpenedCommand {
+    this.copy ??= this.make();
+    return { ...this.command, fd: this.copy.fd, mode: 0o100555, capability: undefined };
+  }
+
+  keep(): void {
+    this.kept = true;
+  }
+
+  discard(): void {
+    if (this.copy !== undefined && !this.kept) closeSync(this.copy.fd);
+  }
+
+  private make(): { fd: number; hex: string } {
+    let input: number;
+    try {
+      input = openSync(`/proc/self/fd/${this.command.fd}`, 'r');
+    } catch {
+      // Unreadable to the caller: no content can be shown to match the pin.
+      return { fd: -1, hex: '' };
+    }
+    const output = this.c.memfdCreate('capexec-pinned', MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    try {
+      const hash = createHash('sha256');
+      const buffer = Buffer.alloc(1 << 20);
+      for (let read = readSync(input, buffer); read > 0; read = readSync(input, buffer)) {
+        hash.update(buffer.subarray(0, read));
+        for (let written = 0; written < read;) written += writeSync(output, buffer, written, read - written);
+      }
+      this.c.fcntl(output, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+      return { fd: output, hex: hash.digest('hex') };
+    } catch (error) {
+      closeSync(output);
+      throw error;
+    } finally {
+      closeSync(input);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { closeSync, constants, fstatSync, openSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import type { Libc } from '../kernel/libc';
+import { CapexecError, systemErrorCode } from '../support/errors';
+import { printable } from '../support/messages';
+import { findUntrustedComponent, lstatPath } from '../support/trusted-path';
+import { findUnsafeCommand } from './command-trust';
+import type { FileId, LoadedRule } from './match';
+import { problems } from './messages';
+import { parsePolicy } from './parse';
+import type { PolicyProblem, Rule } from './rule';
+
+export const POLICY_PATH = '/etc/capexec.conf';
+
+export interface Policy {
+  path: string;
+  rules: LoadedRule[];
+  // Errors make the policy unusable; warnings leave it in force.
+  problems: PolicyProblem[];
+}
+
+// The policy as the file says it, every problem found. undefined when there is no file.
+// The file must be root's and writable by nobody else, along its whole path; it is
+// opened once, without following a link, and judged and read from that fd.
+export function readPolicy(c: Libc, path: string, lastCap: number): Policy | undefined {
+  const text = readPolicyText(path);
+  if (text === undefined) return undefined;
+  const parsed = parsePolicy(text, lastCap);
+  const resolved = parsed.rules.map((rule) => resolveRule(c, rule));
+  const rules = resolved.flatMap((item) => ('rule' in item ? [item.rule] : []));
+  const found = [...parsed.problems, ...resolved.flatMap((item) => ('problem' in item ? [item.problem] : []))];
+  return { path, rules, problems: found.sort((a, b) => a.line - b.line || a.column - b.column) };
+}
+
+// For a launch: the policy in force, or undefined for none. A broken policy, or a missing
+// one that this executable requires, refuses: one line naming FILE:LINE:COL.
+export function loadPolicy(c: Libc, path: string, lastCap: number, required: boolean): Policy | undefined {
+  const policy = readPolicy(c, path, lastCap);
+  if (policy === undefined) {
+    if (!required) return undefined;
+    throw new CapexecError('policy_missing', `${printable(path)} does not exist`, 'this capexec runs commands only as a policy allows', {
+      fix: `as root, write the rules into ${printable(path)} (capexec.conf(5)), then check them: capexec --check`,
+    });
+  }
+  const error = policy.problems.find((problem) => problem.severity === 'error');
+  if (error !== undefined) {
+    throw new CapexecError('policy_invalid', `${printable(path)}:${error.line}:${error.column}`, error.what, {
+      fix: `${error.fix}; capexec --check lists every problem`,
+    });
+  }
+  return policy;
+}
+
+function readPolicyText(path: string): string | undefined {
+  const above = findUntrustedComponent(path, 'file', lstatPath);
+  let fd: number;
+  try {
+    // Node opens every file close-on-exec. O_NONBLOCK: a FIFO there must not hang every
+    // launch; it is refused below.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    if (systemErrorCode(error) === 'ENOENT') return undefined;
+    if (above !== undefined) throw unusable(path, `${above.path === path ? 'it' : printable(above.path)} ${above.why}`, fileFix(path, above.path));
+    throw unusable(path, `it cannot be opened (${systemErrorCode(error) ?? 'error'})`, `check it as root: ls -l ${printable(path)}`);
+  }
+  try {
+    if (above !== undefined) throw unusable(path, `${above.path === path ? 'it' : printable(above.path)} ${above.why}`, fileFix(path, above.path));
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw unusable(path, 'it is not a regular file', fileFix(path, path));
+    if (stats.uid !== 0) throw unusable(path, `it is owned by uid ${stats.uid}, not root`, fileFix(path, path));
+    if ((stats.mode & 0o022) !== 0) throw unusable(path, 'it is writable by others than root', fileFix(path, path));
+    if (stats.nlink !== 1) throw unusable(path, `it has ${stats.nlink} hard links`, 'make it a file of its own: as root, cp it and mv the copy into place');
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function unusable(path: string, why: string, fix: string): CapexecError {
+  return new CapexecError('policy_unsafe', `refusing to use ${printable(path)}`, why, { fix });
+}
+
+// The file is the administrator's to put right; a directory above it, such as /etc, is
+// the system's, and no chmod of it is offered.
+function fileFix(path: string, at: string): string {
+  return at === path
+    ? `as root: chown root:root ${printable(path)} && chmod 0644 ${printable(path)}`
+    : `only root may be able to change ${printable(at)}; fix how the system is set up, not capexec`;
+}
+
+function resolveRule(c: Libc, rule: Rule): { rule: LoadedRule } | { problem: PolicyProblem } {
+  const id = resolveIdentity(c, rule);
+  if (typeof id !== 'number') return { problem: id };
+  if (rule.command === undefined) return { rule: { ...rule, id, file: undefined } };
+  const { path, sha256 } = rule.command;
+  let file: FileId;
+  try {
+    const stats = statSync(path, { bigint: true });
+    if (!stats.isFile()) return { problem: problems.cmdMissing(rule.line, rule.columns.command ?? 1, path, 'is not a regular file') };
+    file = { dev: stats.dev, ino: stats.ino };
+  } catch (error) {
+    return { problem: problems.cmdMissing(rule.line, rule.columns.command ?? 1, path, `cannot be found (${systemErrorCode(error) ?? 'error'})`) };
+  }
+  const unsafe = findUnsafeCommand(path, { lstat: lstatPath, readlink: (link) => readlinkSync(link, 'utf8') });
+  if (unsafe !== undefined && sha256 === undefined) return { problem: problems.cmdUnsafe(rule.line, rule.columns.command ?? 1, path, unsafe) };
+  return { rule: { ...rule, id, file } };
+}
+
+function resolveIdentity(c: Libc, rule: Rule): number | PolicyProblem {
+  const { kind, text } = rule.identity;
+  if (/^\d+$/.test(text)) return Number(text);
+  const found = kind === 'user' ? c.userByName(text)?.uid : c.groupByName(text)?.gid;
+  if (found !== undefined) return found;
+  const column = rule.columns.identity;
+  return kind === 'user' ? problems.unknownUser(rule.line, column, text) : problems.unknownGroup(rule.line, column, text);
+}

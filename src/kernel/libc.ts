@@ -123,41 +123,44 @@ export function bindLibc(koffi: Koffi): Libc {
     const address = koffi.alloc('uint8_t', bytes) as bigint;
     return { address, view: Buffer.from(koffi.view(address, bytes)) };
   };
-  // One record and one string area for every NSS lookup; a lookup that needs more
-  // (ERANGE) gets a larger area.
-  const record = memory(64);
-  const result = memory(8);
-  let strings = memory(16384);
+  // One record and one string area for every NSS lookup, made at the first; a lookup that
+  // needs more (ERANGE) gets a larger area. A launch that looks nothing up allocates none.
+  const ERANGE = 34;
+  let nss: { record: { address: bigint; view: Buffer }; result: { address: bigint; view: Buffer }; strings: { address: bigint; view: Buffer } } | undefined;
   const stringAt = (pointer: bigint): string => {
-    const at = Number(pointer - strings.address);
-    return strings.view.toString('utf8', at, strings.view.indexOf(0, at));
+    const strings = nss?.strings.view ?? Buffer.alloc(0);
+    const at = Number(pointer - (nss?.strings.address ?? 0n));
+    return strings.toString('utf8', at, strings.indexOf(0, at));
   };
-  const lookUp = <T>(call: () => number, decode: () => T): T | undefined => {
+  const lookUp = <T>(call: (record: bigint, strings: bigint, size: number, result: bigint) => number, decode: (record: Buffer) => T): T | undefined => {
+    nss ??= { record: memory(64), result: memory(8), strings: memory(16384) };
     for (;;) {
-      const error = call();
+      const { record, result, strings } = nss;
+      const error = call(record.address, strings.address, strings.view.length, result.address);
       if (error === ERANGE && strings.view.length < 1 << 24) {
-        strings = memory(strings.view.length * 4);
+        nss.strings = memory(strings.view.length * 4);
         continue;
       }
       // ENOENT, ESRCH and the like from a module that has no such entry: none, as for 0.
       if (error !== 0 || result.view.readBigUInt64LE(0) === 0n) return undefined;
-      return decode();
+      return decode(record.view);
     }
   };
   // struct passwd on LP64: name, passwd, uid, gid, gecos, dir, shell.
-  const account = (): Account => ({
-    name: stringAt(record.view.readBigUInt64LE(0)),
-    uid: record.view.readUInt32LE(16),
-    gid: record.view.readUInt32LE(20),
-    home: stringAt(record.view.readBigUInt64LE(32)),
-    shell: stringAt(record.view.readBigUInt64LE(40)),
+  const account = (record: Buffer): Account => ({
+    name: stringAt(record.readBigUInt64LE(0)),
+    uid: record.readUInt32LE(16),
+    gid: record.readUInt32LE(20),
+    home: stringAt(record.readBigUInt64LE(32)),
+    shell: stringAt(record.readBigUInt64LE(40)),
   });
-  const ERANGE = 34;
-  let logOpened = false;
-  const ident = memory(8);
-  ident.view.write('capexec\0');
-  const percentS = memory(3);
-  percentS.view.write('%s\0');
+  // openlog() keeps the ident pointer, so it lives in memory koffi never frees.
+  let log: { ident: bigint; format: bigint } | undefined;
+  const cText = (text: string): bigint => {
+    const area = memory(text.length + 1);
+    area.view.write(`${text}\0`, 'latin1');
+    return area.address;
+  };
 
   return {
     capget: (header, data) => void check('capget', capget(header, data) as number),
@@ -234,18 +237,19 @@ export function bindLibc(koffi: Koffi): Libc {
       throw new Error('_exit returned');
     },
     setxattr: (path, name, value) => void check('setxattr', setxattr(path, name, value, value.length, 0) as number),
-    userByName: (name) => lookUp(() => getpwnam(cString(name), record.address, strings.address, strings.view.length, result.address) as number, account),
-    userById: (uid) => lookUp(() => getpwuid(uid, record.address, strings.address, strings.view.length, result.address) as number, account),
+    userByName: (name) => lookUp((...area) => getpwnam(cString(name), ...area) as number, account),
+    userById: (uid) => lookUp((...area) => getpwuid(uid, ...area) as number, account),
     // struct group on LP64: name, passwd, gid, members.
-    groupByName: (name) => lookUp(() => getgrnam(cString(name), record.address, strings.address, strings.view.length, result.address) as number,
-      () => ({ name: stringAt(record.view.readBigUInt64LE(0)), gid: record.view.readUInt32LE(16) })),
+    groupByName: (name) => lookUp((...area) => getgrnam(cString(name), ...area) as number,
+      (record) => ({ name: stringAt(record.readBigUInt64LE(0)), gid: record.readUInt32LE(16) })),
     fnmatch: (pattern, text) => (fnmatch(cString(pattern), cString(text), 0) as number) === 0,
     syslog: (facility, priority, message) => {
       const LOG_PID = 0x01;
-      // openlog() keeps the ident pointer, so it lives in memory koffi never frees.
-      if (!logOpened) openlog(ident.address, LOG_PID, facility);
-      logOpened = true;
-      syslog(priority, percentS.address, 'void *', cString(message));
+      if (log === undefined) {
+        log = { ident: cText('capexec'), format: cText('%s') };
+        openlog(log.ident, LOG_PID, facility);
+      }
+      syslog(priority, log.format, 'void *', cString(message));
     },
   };
 }

@@ -121,7 +121,7 @@ class PinnedCopy {
   }
 
   discard(): void {
-    if (this.copy !== undefined && !this.kept) closeSync(this.copy.fd);
+    if (this.copy !== undefined && this.copy.fd >= 0 && !this.kept) closeSync(this.copy.fd);
   }
 
   private make(): { fd: number; hex: string } {

@@ -12,8 +12,7 @@ import { errorLines, errorReport, unexpectedErrorLine } from '../support/message
 export function run(args: readonly string[]): never {
   let status: number;
   try {
-    const c = libc();
-    refuseNodeChannel(readNodeChannel(c), c);
+    refuseNodeChannel(readNodeChannel(libc), libc);
     status = main(args);
   } catch (error) {
     status = report(error, args);

@@ -40,10 +40,10 @@ function firstValue(environ: Buffer, name: string): Buffer | undefined {
 // Gives the caller's fd back its blocking mode, which Node switched off, and refuses:
 // whoever shares that fd (the other end of `capexec … | cat`, the shell) would
 // otherwise keep reading or writing it non-blocking after capexec has gone.
-export function refuseNodeChannel(request: NodeChannelRequest, c: Libc): void {
+export function refuseNodeChannel(request: NodeChannelRequest, c: () => Libc): void {
   if (request.channelFd === undefined && request.uniqueId === undefined) return;
   // Node reads the number with parseInt(), and so does this.
-  if (request.channelFd !== undefined) restoreBlocking(c, Number.parseInt(request.channelFd.toString('latin1'), 10));
+  if (request.channelFd !== undefined) restoreBlocking(c(), Number.parseInt(request.channelFd.toString('latin1'), 10));
   const name = request.channelFd !== undefined ? NODE_CHANNEL : NODE_CLUSTER;
   const value = request.channelFd ?? request.uniqueId ?? Buffer.alloc(0);
   throw new CapexecError('node_channel_set', `refusing to start with ${name}=${printable(value)}`, 'Node.js used it before capexec ran, and removed it from the environment', {
@@ -65,14 +65,21 @@ function restoreBlocking(c: Libc, fd: number): void {
   if ((flags & O_NONBLOCK) !== 0) c.fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
 }
 
-// /proc/self/environ would show the same bytes, but a process that holds capabilities
-// is not dumpable and may not open it; /proc/self/stat tells where they are instead.
-export function readNodeChannel(c: Libc): NodeChannelRequest {
-  const bounds = environmentBounds(readProcFile('/proc/self/stat').toString('latin1'));
-  if (bounds === undefined) {
-    throw new CapexecError('proc_unreadable', 'cannot read /proc/self/stat', 'it does not say where the environment is', { fix: 'is /proc mounted?' });
+// A process that holds capabilities is not dumpable and may not open
+// /proc/self/environ; /proc/self/stat still tells where the same bytes are, in memory
+// that only koffi reaches. Everyone else reads the file, and needs no addon for it.
+export function readNodeChannel(c: () => Libc): NodeChannelRequest {
+  let environ: Buffer;
+  try {
+    environ = readProcFile('/proc/self/environ');
+  } catch {
+    const bounds = environmentBounds(readProcFile('/proc/self/stat').toString('latin1'));
+    if (bounds === undefined) {
+      throw new CapexecError('proc_unreadable', 'cannot read /proc/self/stat', 'it does not say where the environment is', { fix: 'is /proc mounted?' });
+    }
+    environ = c().readMemory(bounds.start, bounds.length);
   }
-  return findNodeChannel(c.readMemory(bounds.start, bounds.length));
+  return findNodeChannel(environ);
 }
 
 // env_start and env_end are fields 50 and 51 (proc(5)); the command name before them

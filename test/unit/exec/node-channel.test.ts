@@ -9,7 +9,7 @@ const environ = (...entries: string[]): Buffer => Buffer.from(entries.map((entry
 const text = (value: Buffer | undefined): string | undefined => value?.toString('latin1');
 
 // File status flags by fd, as fcntl(F_GETFL) reports them; fds not listed are closed.
-function fakeLibc(flags: Map<number, number>): { libc: Libc; calls: number } {
+function fakeLibc(flags: Map<number, number>): { libc: () => Libc; calls: number } {
   const state = { calls: 0 };
   const libc = {
     fcntl(fd: number, command: number, argument?: number): number {
@@ -24,7 +24,7 @@ function fakeLibc(flags: Map<number, number>): { libc: Libc; calls: number } {
       throw new Error(`unexpected fcntl command ${command}`);
     },
   } as unknown as Libc;
-  return { libc, get calls() { return state.calls; } };
+  return { libc: () => libc, get calls() { return state.calls; } };
 }
 
 test('the variables are found wherever they are in the environment, first value first', () => {

@@ -58,11 +58,13 @@ async function main() {
     useCodeCache: true,
     // No inspector on SIGUSR1, and no way for NODE_OPTIONS or the command line to add
     // Node flags to a process that holds capabilities. Node treats a process whose only
-    // capability is cap_net_bind_service as unprivileged and honours OPENSSL_CONF, which
-    // can load a shared object at start-up: a fixed, empty OpenSSL configuration closes
-    // that. One V8 worker thread instead of four: capexec lives a few milliseconds, and
-    // starting the others cost more than they saved (bench/startup.js).
-    execArgv: ['--disable-sigusr1', '--openssl-config=/dev/null', '--v8-pool-size=1'],
+    // capability is cap_net_bind_service as unprivileged and honours the environment's
+    // OPENSSL_CONF, which can load a shared object at start-up, and NODE_ICU_DATA,
+    // whose directory's ICU data files it opens and parses: a fixed, empty OpenSSL
+    // configuration and an ICU directory that holds no files (the linked-in data is
+    // used) close both. One V8 worker thread instead of four: capexec lives a few
+    // milliseconds, and starting the others cost more than they saved (bench/startup.js).
+    execArgv: ['--disable-sigusr1', '--openssl-config=/dev/null', '--icu-data-dir=/dev/null', '--v8-pool-size=1'],
     execArgvExtension: 'none',
   }, null, 2));
   execFileSync(nodeBinary, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -1,15 +1,18 @@
+import { closeSync } from 'node:fs';
 import { parseArguments, wantsJsonErrors } from './arguments';
 import { writeAll } from '../support/output';
 import { CapexecError, EXIT_CAPEXEC } from '../support/errors';
 import { HELP, VERSION } from './help';
 import { isStandaloneExecutable } from '../kernel/addon';
 import { launch } from '../commands/launch';
+import { readNodeChannel, refuseNodeChannel } from '../exec/node-channel';
 import { libc } from '../kernel/libc';
 import { errorLines, errorReport, unexpectedErrorLine } from '../support/messages';
 
 export function run(args: readonly string[]): never {
   let status: number;
   try {
+    refuseNodeChannel(readNodeChannel(libc), libc);
     status = main(args);
   } catch (error) {
     status = report(error, args);
@@ -25,8 +28,12 @@ function leave(status: number): never {
     try {
       libc().exit(status);
     } catch {
-      // No trusted addon to call _exit(2) through: Node's own exit is what is left. A
-      // launch has reported why already; other modes never needed the addon.
+      // No trusted addon to call _exit(2) through, so Node's own exit it is, with the
+      // coverage collection stopped first. Node then complains on stderr that it has
+      // none to write: capexec's one line is written already, and nothing else may
+      // follow it.
+      (require('node:v8') as typeof import('node:v8')).stopCoverage();
+      closeSync(2);
     }
   }
   process.exit(status);

@@ -1,8 +1,7 @@
 import { F_GETFD, F_GETFL, F_SETFD, F_SETFL, FD_CLOEXEC, O_NONBLOCK, SIGPIPE, SIGXFSZ } from '../kernel/constants';
 import { CapexecError, SyscallError } from '../support/errors';
 import type { Libc } from '../kernel/libc';
-import { listProcDirectory, readFdTarget } from '../kernel/proc';
-
+import { listProcDirectory, readFdInfo, readFdTarget } from '../kernel/proc';
 
 export type StdioFlags = readonly number[];
 
@@ -26,6 +25,7 @@ export function socketActivationFds(c: Libc, pid: number): number {
 // Every fd beyond stdio and the `keep` fds after it is closed on exec, so the helper
 // gets only what the caller meant it to have.
 export function prepareForExec(c: Libc, stdioFlags: StdioFlags, keep: number, fds: FdTable = procFdTable): void {
+  for (let fd = 3; fd < 3 + keep; fd++) refuseUnlessCallers(fd, keep, fds);
   stdioFlags.forEach((flags, fd) => {
     const current = c.fcntl(fd, F_GETFL);
     if ((current & O_NONBLOCK) !== (flags & O_NONBLOCK)) {
@@ -33,35 +33,39 @@ export function prepareForExec(c: Libc, stdioFlags: StdioFlags, keep: number, fd
     }
     setCloseOnExec(c, fd, false);
   });
+  for (let fd = 3; fd < 3 + keep; fd++) setCloseOnExec(c, fd, false);
   // One close_range() call marks everything above the kept range, where the kernel has
   // it (Linux 5.11); otherwise each open fd is marked on its own.
-  const restMarked = c.closeOnExecFrom(3 + keep);
-  if (keep > 0 || !restMarked) {
-    for (const fd of fds.list()) {
-      if (fd < 3 || (fd >= 3 + keep && restMarked)) continue;
-      const kept = fd < 3 + keep;
-      if (kept) refuseNodeOwnFd(fd, keep, fds);
-      setCloseOnExec(c, fd, !kept);
-    }
+  if (!c.closeOnExecFrom(3 + keep)) {
+    for (const fd of fds.list()) if (fd >= 3 + keep) setCloseOnExec(c, fd, true);
   }
   c.resetSignal(SIGPIPE);
   c.resetSignal(SIGXFSZ);
   c.unblockAllSignals();
 }
 
-// Node opens its event loop's fds at the lowest free numbers before capexec runs, so a
-// kept range with a gap in the caller's fds holds some of them. The caller never meant
-// to pass those on; refusing is better than handing the command Node's epoll or ring.
-const NODE_OWN_FD = /^anon_inode:\[(eventpoll|io_uring|eventfd)\]$/;
-
-function refuseNodeOwnFd(fd: number, keep: number, fds: FdTable): void {
+// Nothing the kernel keeps about a file says where it came from: epolls and eventfds
+// share one anonymous inode, and libuv has made fds 0-15 close-on-exec, the caller's
+// among them. Two facts tell Node's fds from the caller's instead. The kernel hands out
+// the lowest free number, and Node opens its fds after the caller's are in place, so
+// they can only fill gaps in the caller's fds, and the first one Node keeps fills the
+// first gap: a kept range with all its fds open holds one of Node's only if it holds
+// that first one. And that first one is the epoll of an event loop that has not run
+// yet, which watches nothing: libuv adds what a loop watches only when the loop runs.
+// So a kept fd that is closed, or is an epoll that watches nothing, is refused. A
+// caller's own epoll watches what it was given; one that watches nothing cannot be
+// told from Node's, and is refused too.
+function refuseUnlessCallers(fd: number, keep: number, fds: FdTable): void {
+  const what = `cannot keep fd ${fd} of 3-${2 + keep}`;
+  const fix = 'keep only fds the caller passes, numbered from 3 without gaps';
   const target = fds.target(fd);
-  if (target !== undefined && NODE_OWN_FD.test(target)) {
-    throw new CapexecError('fd_not_callers', `cannot keep fd ${fd} of 3-${2 + keep}`, `it is not the caller's but capexec's own ${target}`, {
-      fix: 'keep only fds the caller passes, numbered from 3 without gaps',
-    });
+  if (target === undefined) throw new CapexecError('fd_not_callers', what, 'it is not open', { fix });
+  if (target === EPOLL && !/^tfd:/m.test(fds.info(fd) ?? '')) {
+    throw new CapexecError('fd_not_callers', what, `it is not the caller's but capexec's own ${EPOLL}, which Node.js opens in the first gap in the caller's fds`, { fix });
   }
 }
+
+const EPOLL = 'anon_inode:[eventpoll]';
 
 function setCloseOnExec(c: Libc, fd: number, on: boolean): void {
   let flags: number;
@@ -76,13 +80,16 @@ function setCloseOnExec(c: Libc, fd: number, on: boolean): void {
   if (wanted !== flags) c.fcntl(fd, F_SETFD, wanted);
 }
 
-// The process's open fds and what each refers to, as /proc/self/fd tells.
+// The process's open fds, what each refers to and what the kernel says of it, as
+// /proc/self/fd and /proc/self/fdinfo tell.
 export interface FdTable {
   list(): number[];
   target(fd: number): string | undefined;
+  info(fd: number): string | undefined;
 }
 
 const procFdTable: FdTable = {
   list: () => listProcDirectory('/proc/self/fd').map(Number).filter(Number.isInteger),
   target: readFdTarget,
+  info: readFdInfo,
 };

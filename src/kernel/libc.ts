@@ -30,6 +30,8 @@ export interface Libc {
   // The value of extended attribute `name` of the file at `path`, following symlinks.
   getxattr(path: string, name: string): Buffer;
   alloc(bytes: number): { address: bigint; view: Buffer };
+  // A copy of `length` bytes of this process's own memory at `address`.
+  readMemory(address: bigint, length: number): Buffer;
   errnoName(errno: number): string;
   // getauxval(3): what the kernel said in the auxiliary vector at exec.
   getauxval(type: number): bigint;
@@ -230,6 +232,7 @@ export function bindLibc(koffi: Koffi): Libc {
       const address = koffi.alloc('uint8_t', Math.max(bytes, 1)) as bigint;
       return { address, view: Buffer.from(koffi.view(address, Math.max(bytes, 1))) };
     },
+    readMemory: (address, length) => (length === 0 ? Buffer.alloc(0) : Buffer.copyBytesFrom(new Uint8Array(koffi.view(address, length)))),
     errnoName,
     getauxval: (type) => BigInt(getauxval(type) as number | bigint),
     exit: (status) => {

@@ -63,6 +63,16 @@ export function readFdTarget(fd: number): string | undefined {
   }
 }
 
+// What the kernel says of an open fd (proc(5)): its flags, and for an epoll the fds it
+// watches; undefined once the fd is closed.
+export function readFdInfo(fd: number): string | undefined {
+  try {
+    return readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1');
+  } catch {
+    return undefined;
+  }
+}
+
 export function readMounts(): MountEntry[] {
   return parseMountinfo(readProcFile('/proc/self/mountinfo').toString('utf8'));
 }

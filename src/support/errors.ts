@@ -13,7 +13,8 @@ export const ERROR_CODES = [
   'group_lookup_failed', 'unknown_group', 'foreign_file', 'build_file_missing', 'directory_create_failed',
   'file_operation_failed', 'file_caps_not_set', 'manifest_unreadable', 'manifest_invalid', 'install_not_verified',
   'install_group_not_enforced', 'nothing_to_uninstall', 'file_kept', 'prefix_not_real', 'target_cancels_ambient',
-  'addon_unloadable', 'user_namespace', 'policy_missing', 'policy_invalid', 'policy_unsafe', 'policy_denied',
+  'addon_unloadable', 'user_namespace', 'node_channel_set', 'policy_missing', 'policy_invalid', 'policy_unsafe',
+  'policy_denied',
   // The library's, and --json's for an error that is not capexec's own.
   'internal_error', 'caps_not_dropped', 'capexec_not_found',
 ] as const;

@@ -252,6 +252,14 @@ export class FakeLibc implements Libc {
     return { address, view };
   }
 
+  readMemory(address: bigint, length: number): Buffer {
+    for (const [start, view] of this.state.memory) {
+      const offset = Number(address - start);
+      if (offset >= 0 && offset + length <= view.length) return Buffer.from(view.subarray(offset, offset + length));
+    }
+    throw new Error(`fake memory: nothing allocated at ${address}`);
+  }
+
   errnoName(errno: number): string {
     return NAMES.get(errno) ?? `errno ${errno}`;
   }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import {
-  chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync,
+  chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,6 +146,196 @@ privileged(hardening, 'NODE_V8_COVERAGE leaves no report, whether capexec execs 
     assert.ok(exited.exitCode === 0 || exited.exitCode === 125, args.join(' '));
   }
   assert.equal(readdirSync(coverage), []);
+});
+
+// Node.js opens NODE_CHANNEL_FD as an IPC channel before capexec's code runs, which
+// switches that fd to non-blocking mode for everyone who shares it.
+privileged(hardening, 'NODE_CHANNEL_FD and NODE_UNIQUE_ID are refused, and the shared fd is blocking again', async () => {
+  const ran = join(out, 'ran');
+  const command = [copy.exe, '--cap', 'net_admin', '--', 'sh', '-c', `: > ${ran}`];
+  // Whoever writes to the pipe after capexec sees the mode capexec left it in.
+  // A pipe's write end is O_WRONLY, 01; Node makes it 04001.
+  const script = `{ "$@"; echo "status $?"; grep ^flags /proc/self/fdinfo/1; } | cat`;
+  for (const variables of [{ NODE_CHANNEL_FD: '1' }, { NODE_CHANNEL_FD: '1', NODE_UNIQUE_ID: '1' }]) {
+    const result = await runAsNobody(['sh', '-c', script, 'sh', ...command], { env: { PATH: '/usr/bin:/bin', ...variables }, extendEnv: false });
+    assert.ok(isOneErrorLine(result.stderr), String(result.stderr));
+    assert.match(String(result.stderr), /^capexec: refusing to start with NODE_CHANNEL_FD=1: /);
+    // Node's cluster worker has written its message before capexec ran: nothing takes it back.
+    const lines = String(result.stdout).split('\n').filter((line) => !line.startsWith('{"cmd":"NODE_CLUSTER"'));
+    assert.equal(lines, ['status 125', 'flags:\t01']);
+  }
+  const alone = await runAsNobody(command, { env: { PATH: '/usr/bin:/bin', NODE_UNIQUE_ID: '7' }, extendEnv: false });
+  assert.is(alone.exitCode, 125);
+  assert.match(String(alone.stderr), /^capexec: refusing to start with NODE_UNIQUE_ID=7: [^\n]+$/);
+  assert.not.ok(existsSync(ran), 'the command ran');
+});
+
+// The ICU data file names the pinned Node.js looks for in NODE_ICU_DATA's directory.
+function icuDataDirectory(): { directory: string; files: string[] } {
+  const major = execFileSync(NODE24, ['-p', "process.versions.icu.split('.')[0]"], { encoding: 'utf8' }).trim();
+  const directory = join(scratch, 'icu');
+  const files = ['cnvalias.icu', 'zoneinfo64.res', 'supplementalData.res'].map((name) => join(directory, `icudt${major}l`, name));
+  mkdirSync(join(directory, `icudt${major}l`), { recursive: true });
+  for (const file of files) {
+    writeFileSync(file, Buffer.alloc(4096, 0xa5));
+    chmodSync(file, 0o644);
+    // Reading the file then moves its access time (relatime updates it when older).
+    execFileSync('touch', ['-a', '-d', '2000-01-01', file]);
+  }
+  for (const dir of [directory, join(directory, `icudt${major}l`)]) chmodSync(dir, 0o755);
+  return { directory, files };
+}
+
+const accessTimes = (files: string[]): number[] => files.map((file) => statSync(file).atimeMs);
+
+privileged(hardening, 'NODE_ICU_DATA opens no file, also for a copy whose only capability is cap_net_bind_service', async () => {
+  const { directory, files } = icuDataDirectory();
+  const env = { PATH: '/usr/bin:/bin', NODE_ICU_DATA: directory };
+  const before = accessTimes(files);
+  // Plain Node.js parses the planted file, finds it bogus and refuses to start.
+  const plain = await runAsNobody([NODE24, '-e', '0'], { env, extendEnv: false });
+  assert.is.not(plain.exitCode, 0);
+  assert.match(String(plain.stderr), /Could not initialize ICU/);
+  assert.not.equal(accessTimes(files), before);
+  for (const file of files) execFileSync('touch', ['-a', '-d', '2000-01-01', file]);
+  const untouched = accessTimes(files);
+  for (const [installed, cap] of [[copy, 'net_admin'], [bindOnly, 'net_bind_service']] as const) {
+    for (const args of [['--version'], ['--cap', cap, '--', '/bin/true']]) {
+      const result = await runAsNobody([installed.exe, ...args], { env, extendEnv: false });
+      assert.is(result.exitCode, 0, String(result.stderr));
+      assert.is(result.stderr, '');
+    }
+  }
+  assert.equal(accessTimes(files), untouched);
+});
+
+// Without a trusted addon there is no _exit(2) to call: Node's own exit must still
+// write no report.
+privileged(hardening, 'NODE_V8_COVERAGE leaves no report when the addon is refused, and the exit stays 125', async () => {
+  const planted = installCopy('cap_net_admin+p');
+  try {
+    chmodSync(planted.dir, 0o775);
+    const coverage = freshDirectory('coverage');
+    for (const args of [['--cap', 'net_admin', '--', '/bin/true'], ['--version'], ['--print']]) {
+      const result = await runAsNobody([planted.exe, ...args], { env: { PATH: '/usr/bin:/bin', NODE_V8_COVERAGE: coverage }, extendEnv: false });
+      assert.match(refusal(result), /^capexec: refusing to load /, args.join(' '));
+    }
+    assert.equal(readdirSync(coverage), []);
+  } finally {
+    planted.remove();
+  }
+});
+
+// Starts argv with fd 3 the caller's own eventfd, or its own epoll watching an eventfd
+// kept at fd 30 (so that the epoll watches something), as a program of the caller's
+// would pass them.
+let fdMaker: string | undefined;
+function callerFds(kind: 'eventfd' | 'epoll', argv: string[]): string[] {
+  if (fdMaker === undefined) {
+    const source = join(scratch, 'fdmaker.c');
+    writeFileSync(source, `#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  int event = eventfd(0, 0);
+  if (event < 0 || dup2(event, 30) != 30) return 120;
+  int fd = event;
+  if (strcmp(argv[1], "epoll") == 0) {
+    struct epoll_event watch = { .events = EPOLLIN };
+    fd = epoll_create1(0);
+    if (fd < 0 || epoll_ctl(fd, EPOLL_CTL_ADD, 30, &watch) != 0) return 121;
+  }
+  if (dup2(fd, 3) != 3) return 122;
+  if (fd != 3) close(fd);
+  if (event != 3 && event != fd) close(event);
+  execvp(argv[2], argv + 2);
+  return 123;
+}
+`);
+    fdMaker = join(scratch, 'fdmaker');
+    execFileSync('cc', ['-o', fdMaker, source]);
+    chmodSync(fdMaker, 0o755);
+  }
+  return [fdMaker, kind, ...argv];
+}
+
+privileged(hardening, "the caller's own eventfd or epoll at fd 3 is kept, and a gap after it is still refused", async () => {
+  const probe = ['--', 'sh', '-c', 'readlink /proc/self/fd/3; [ -e /proc/self/fd/4 ] || echo no-4'];
+  const eventfd = await runAsNobody(callerFds('eventfd', [copy.exe, '--cap', 'net_admin', '--preserve-fds', '1', ...probe]));
+  assert.is(eventfd.exitCode, 0, String(eventfd.stderr));
+  assert.is(eventfd.stdout, 'anon_inode:[eventfd]\nno-4');
+  const epoll = await runAsNobody(callerFds('epoll', [copy.exe, '--cap', 'net_admin', '--preserve-fds', '1', ...probe]));
+  assert.is(epoll.exitCode, 0, String(epoll.stderr));
+  assert.is(epoll.stdout, 'anon_inode:[eventpoll]\nno-4');
+  for (const kind of ['eventfd', 'epoll'] as const) {
+    const gap = await runAsNobody(callerFds(kind, [copy.exe, '--cap', 'net_admin', '--preserve-fds', '2', ...probe]));
+    assert.is(refusal(gap), "capexec: cannot keep fd 4 of 3-4: it is not the caller's but capexec's own anon_inode:[eventpoll], which Node.js opens in the first gap in the caller's fds (keep only fds the caller passes, numbered from 3 without gaps)");
+    assert.is(gap.stdout, '');
+  }
+});
+
+// Writes to the file argv[1] what fds 0-2 refer to and their access mode, opening
+// nothing before it has looked: a closed one would be taken by the first open.
+function stdioReporter(): string {
+  const source = join(scratch, 'stdio.c');
+  writeFileSync(source, `#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  char out[2048], target[512], path[64];
+  int n = 0;
+  for (int fd = 0; fd < 3; fd++) {
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    ssize_t length = readlink(path, target, sizeof target - 1);
+    int mode = fcntl(fd, F_GETFL) & O_ACCMODE;
+    if (length < 0) { n += snprintf(out + n, sizeof out - n, "%d closed\\n", fd); continue; }
+    target[length] = 0;
+    n += snprintf(out + n, sizeof out - n, "%d %s %s\\n", fd, target, mode == O_RDONLY ? "read-only" : mode == O_WRONLY ? "write-only" : "read-write");
+  }
+  int file = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  return file < 0 || write(file, out, n) != n;
+}
+`);
+  const reporter = join(scratch, 'stdio-report');
+  execFileSync('cc', ['-o', reporter, source]);
+  chmodSync(reporter, 0o755);
+  return reporter;
+}
+
+// What glibc and the kernel change for a program that starts in secure-execution mode
+// reaches the command, which capexec starts without it.
+privileged(hardening, 'closed stdio reaches the command as /dev/full and /dev/null, as glibc opens them', async () => {
+  const reporter = stdioReporter();
+  const report = join(out, 'stdio');
+  const run = async (argv: string[]): Promise<string> => {
+    rmSync(report, { force: true });
+    await runAsNobody(['sh', '-c', 'exec "$@" <&- >&- 2>&-', 'sh', ...argv, report]);
+    return readFileSync(report, 'utf8');
+  };
+  // Started directly, the same program finds them closed.
+  assert.is(await run([reporter]), '0 closed\n1 closed\n2 closed\n');
+  // Reads and writes both fail, as on a closed fd.
+  assert.is(await run([copy.exe, '--cap', 'net_admin', '--', reporter]), '0 /dev/full write-only\n1 /dev/null read-only\n2 /dev/null read-only\n');
+});
+
+privileged(hardening, 'a personality such as setarch -R is cleared for the command', async () => {
+  const direct = await runAsNobody(['setarch', '-R', 'cat', '/proc/self/personality']);
+  assert.is(direct.stdout, '00040000');
+  const through = await runAsNobody(['setarch', '-R', copy.exe, '--cap', 'net_admin', '--', 'cat', '/proc/self/personality']);
+  assert.is(through.exitCode, 0, String(through.stderr));
+  assert.is(through.stdout, '00000000');
+});
+
+privileged(hardening, 'GLIBC_TUNABLES reaches the command without the tunables glibc erases in secure-execution mode', async () => {
+  const tunables = async (value: string): Promise<string> => {
+    const result = await runAsNobody([copy.exe, '--cap', 'net_admin', '--', 'sh', '-c', 'echo "[${GLIBC_TUNABLES-unset}]"'], { env: { PATH: '/usr/bin:/bin', GLIBC_TUNABLES: value }, extendEnv: false });
+    assert.is(result.exitCode, 0, String(result.stderr));
+    return String(result.stdout);
+  };
+  assert.is(await tunables('glibc.malloc.check=3'), '[]');
+  assert.is(await tunables('glibc.malloc.check=3:glibc.malloc.mmap_max=5'), '[glibc.malloc.mmap_max=5]');
 });
 
 privileged(hardening, "Node.js options on the command line are capexec's own, and unknown", async () => {

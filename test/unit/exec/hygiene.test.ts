@@ -7,16 +7,25 @@ const O_NONBLOCK = 0o4000;
 const FD_CLOEXEC = 1;
 
 // A process as Node leaves it: stdio close-on-exec, stdout switched to non-blocking; the
-// caller's fds 3 and 4 close-on-exec like every fd up to 16, Node's own epoll at 5, and
-// the caller's fd 20 as it was passed.
-const TARGETS: Record<number, string> = { 3: '/dev/null', 4: 'socket:[7]', 5: 'anon_inode:[eventpoll]', 20: 'pipe:[9]' };
-const fdTable: FdTable = { list: () => [0, 1, 2, 3, 4, 5, 20], target: (fd) => TARGETS[fd] };
+// caller's fds 3 and 4 close-on-exec like every fd up to 16, Node's own epoll at 5 (its
+// first, in the caller's first gap, watching nothing yet), and the caller's fd 20 as
+// it was passed.
+const WATCHING = 'pos:\t0\nflags:\t02\nmnt_id:\t15\nino:\t1038\ntfd:        4 events:       19 data:                4  pos:0 ino:40e sdev:10\n';
+const IDLE = 'pos:\t0\nflags:\t02000002\nmnt_id:\t15\nino:\t1038\n';
+function table(targets: Record<number, string>, infos: Record<number, string> = {}): FdTable {
+  return {
+    list: () => [0, 1, 2, ...Object.keys(targets).map(Number)],
+    target: (fd) => targets[fd],
+    info: (fd) => infos[fd] ?? (targets[fd] === undefined ? undefined : IDLE),
+  };
+}
+const fdTable = table({ 3: '/dev/null', 4: 'socket:[7]', 5: 'anon_inode:[eventpoll]', 20: 'pipe:[9]' });
 
-function fakeProcess(env: Record<string, string> = {}, closeRange = false) {
+function fakeProcess(env: Record<string, string> = {}, closeRange = false, more: number[] = []) {
   const state = fakeState({
     env,
     closeRange,
-    fds: new Map([[0, [FD_CLOEXEC, 0]], [1, [FD_CLOEXEC, 1 | O_NONBLOCK]], [2, [FD_CLOEXEC, 1]], [3, [FD_CLOEXEC, 0]], [4, [FD_CLOEXEC, 0]], [5, [FD_CLOEXEC, 0]], [20, [0, 0]]]),
+    fds: new Map([[0, [FD_CLOEXEC, 0]], [1, [FD_CLOEXEC, 1 | O_NONBLOCK]], [2, [FD_CLOEXEC, 1]], [3, [FD_CLOEXEC, 0]], [4, [FD_CLOEXEC, 0]], [5, [FD_CLOEXEC, 0]], [20, [0, 0]], ...more.map((fd): [number, [number, number]] => [fd, [FD_CLOEXEC, 0]])]),
   });
   const flags = (which: 0 | 1) => new Map([...state.fds].map(([fd, both]) => [fd, both[which]]));
   return {
@@ -66,9 +75,31 @@ test('with close_range(), the same fds end up closed on exec', () => {
   }
 });
 
-test('a kept range reaching one of Node\'s own fds is refused', () => {
+test('a kept range reaching Node\'s first fd is refused', () => {
   const proc = fakeProcess();
-  assert.throws(() => prepareForExec(proc.libc, [0, 1, 1], 3, fdTable), /cannot keep fd 5 of 3-5/);
+  assert.throws(() => prepareForExec(proc.libc, [0, 1, 1], 3, fdTable), /^cannot keep fd 5 of 3-5: it is not the caller's but capexec's own anon_inode:\[eventpoll\]/);
+  // Refused before anything changed.
+  assert.is(proc.fdFlags.get(3), FD_CLOEXEC);
+  assert.is(proc.fileFlags.get(1), 1 | O_NONBLOCK);
+});
+
+test('a kept fd that is not open is refused', () => {
+  const proc = fakeProcess();
+  const gap = table({ 3: '/dev/null', 5: 'anon_inode:[eventpoll]' });
+  assert.throws(() => prepareForExec(proc.libc, [0, 1, 1], 2, gap), /^cannot keep fd 4 of 3-4: it is not open/);
+});
+
+test('the caller\'s own eventfd, io_uring, pipe and watching epoll are kept, whatever Node opened above them', () => {
+  const callers = { 3: 'anon_inode:[eventfd]', 4: 'anon_inode:[io_uring]', 5: 'pipe:[9]', 6: 'anon_inode:[eventpoll]' };
+  const nodes = { 7: 'anon_inode:[eventpoll]', 8: 'anon_inode:[io_uring]', 9: 'anon_inode:[eventfd]' };
+  const proc = fakeProcess({}, false, [6, 7, 8, 9]);
+  prepareForExec(proc.libc, [0, 1, 1], 4, table({ ...callers, ...nodes }, { 6: WATCHING }));
+  assert.equal([3, 4, 5, 6, 7, 8, 9].map((fd) => proc.fdFlags.get(fd)), [0, 0, 0, 0, FD_CLOEXEC, FD_CLOEXEC, FD_CLOEXEC]);
+});
+
+test('an epoll of the caller\'s that watches nothing cannot be told from Node\'s, and is refused', () => {
+  const proc = fakeProcess();
+  assert.throws(() => prepareForExec(proc.libc, [0, 1, 1], 1, table({ 3: 'anon_inode:[eventpoll]', 4: 'anon_inode:[eventpoll]' })), /cannot keep fd 3 of 3-3/);
 });
 
 test('LISTEN_FDS counts only when LISTEN_PID is this process', () => {

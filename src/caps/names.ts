@@ -41,6 +41,13 @@ export function installCommand(executable: string | Buffer, prefix: string, caps
   return `${printable(executable)} --install ${printable(prefix)} --cap ${capsArgument(caps)}${onlyFor}`;
 }
 
+// A capability this code names itself; a name missing from the table is a bug here.
+export function capNumber(name: string): number {
+  const cap = (NAMES as readonly string[]).indexOf(name);
+  if (cap < 0) throw new Error(`no capability ${name}`);
+  return cap;
+}
+
 export type CapLookup =
   | { ok: true; cap: number }
   | { ok: false; reason: 'unknown'; suggestion?: string }

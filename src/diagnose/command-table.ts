@@ -1,14 +1,9 @@
-import { lookupCap } from '../caps/names';
-import { MAX_CAP } from '../kernel/constants';
+import { capNumber } from '../caps/names';
 
 // Small, hand-kept knowledge about common helpers: which open /dev/net/tun, and which
 // need a capability people forget to request. Matched on the command's file name.
 
-const cap = (name: string): number => {
-  const found = lookupCap(name, MAX_CAP);
-  if (!found.ok) throw new Error(`command table names unknown capability ${name}`);
-  return found.cap;
-};
+const cap = capNumber;
 
 const TUN_USERS = /^(tunctl|openvpn|openconnect|vpnc|wireguard-go|tincd|fastd|qemu-bridge-helper|qemu-system-.+)$/;
 

@@ -2,10 +2,8 @@ import { CapexecError, SyscallError } from '../support/errors';
 import type { Libc } from '../kernel/libc';
 import { printable } from '../support/messages';
 import { readProcFile } from '../kernel/proc';
+import { F_GETFL, F_SETFL, O_NONBLOCK } from '../kernel/constants';
 
-const F_GETFL = 3;
-const F_SETFL = 4;
-const O_NONBLOCK = 0o4000;
 
 // Node.js acts on these before any of capexec's code runs, and then deletes them from
 // the environment: NODE_CHANNEL_FD makes it open that fd as an IPC channel (switching

@@ -61,7 +61,15 @@ export const SIGPIPE = 13;
 export const SIGXFSZ = 25;
 export const SIG_SETMASK = 2;
 
+// syslog(3): facility and priorities.
+export const LOG_AUTHPRIV = 10 << 3;
+export const LOG_ALERT = 1;
+export const LOG_NOTICE = 5;
+
 // inode(7) mode bits
 export const S_ISUID = 0o4000;
 export const S_ISGID = 0o2000;
 export const S_IXGRP = 0o0010;
+export const S_ISVTX = 0o1000;
+export const S_IWGRP = 0o0020;
+export const S_IWOTH = 0o0002;

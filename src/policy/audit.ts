@@ -1,11 +1,9 @@
 import { capsArgument } from '../caps/names';
+import { LOG_ALERT, LOG_AUTHPRIV, LOG_NOTICE } from '../kernel/constants';
 import type { Libc } from '../kernel/libc';
 
 // One syslog line per decision, in sudo's shape, at sudo's priorities: a grant at
 // authpriv.notice, a denial at authpriv.alert.
-const LOG_AUTHPRIV = 10 << 3;
-const LOG_ALERT = 1;
-const LOG_NOTICE = 5;
 
 export interface AuditEvent {
   user: string;

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { S_ISVTX, S_IWGRP, S_IWOTH } from '../kernel/constants';
 import { octalMode } from '../support/messages';
 import type { PathStat, StatFailure } from '../support/trusted-path';
 
@@ -13,8 +14,9 @@ export interface CommandTrustFs {
   readlink(path: string): string;
 }
 
-const WRITABLE = 0o022;
-const STICKY = 0o1000;
+const WRITABLE = S_IWGRP | S_IWOTH;
+const STICKY = S_ISVTX;
+// The kernel's own limit on links followed in one lookup.
 const MAX_LINKS = 40;
 
 export function findUnsafeCommand(path: string, fs: CommandTrustFs): string | undefined {

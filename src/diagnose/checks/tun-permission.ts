@@ -1,11 +1,12 @@
+import { capNumber } from '../../caps/names';
 import { basename } from 'node:path';
 import { opensTun } from '../command-table';
 import type { Facts } from '../facts';
 import { tunPermission, type Finding } from '../findings';
 
-const NET_ADMIN = 12;
+const NET_ADMIN = capNumber('net_admin');
 // Would let the command open the device regardless of its mode.
-const DAC_OVERRIDE = 1;
+const DAC_OVERRIDE = capNumber('dac_override');
 
 export function checkTunPermission(facts: Facts): Finding[] {
   const { command, tun } = facts;

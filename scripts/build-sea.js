@@ -7,13 +7,11 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { bundle } = require('./bundle.js');
+const { makeSea } = require('./sea.js');
 
 const root = path.resolve(__dirname, '..');
 const work = path.join(root, 'build', 'sea');
 const dist = path.join(root, 'dist');
-// The sentinel Node looks for at start-up to know it carries a SEA blob; postject flips
-// it when it injects one.
-const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 function fail(message) {
   process.stderr.write(`build-sea: ${message}\n`);
@@ -48,31 +46,13 @@ async function main() {
   const policyMode = path.join(work, 'policy-mode');
   fs.writeFileSync(policyMode, `capexec-policy:${process.argv.includes('--require-policy') ? 'required' : 'optional'}`);
 
-  const blob = path.join(work, 'sea.blob');
-  const config = path.join(work, 'sea-config.json');
-  fs.writeFileSync(config, JSON.stringify({
+  const staged = path.join(work, 'capexec');
+  await makeSea(nodeBinary, {
     main: path.join(__dirname, 'sea-main.js'),
     assets: { 'capexec.js': capexec, 'capexec.cache': cache, 'policy-mode': policyMode },
-    output: blob,
-    disableExperimentalSEAWarning: true,
-    useCodeCache: true,
-    // No inspector on SIGUSR1, and no way for NODE_OPTIONS or the command line to add
-    // Node flags to a process that holds capabilities. Node treats a process whose only
-    // capability is cap_net_bind_service as unprivileged and honours the environment's
-    // OPENSSL_CONF, which can load a shared object at start-up, and NODE_ICU_DATA,
-    // whose directory's ICU data files it opens and parses: a fixed, empty OpenSSL
-    // configuration and an ICU directory that holds no files (the linked-in data is
-    // used) close both. One V8 worker thread instead of four: capexec lives a few
-    // milliseconds, and starting the others cost more than they saved (bench/startup.js).
-    execArgv: ['--disable-sigusr1', '--openssl-config=/dev/null', '--icu-data-dir=/dev/null', '--v8-pool-size=1'],
-    execArgvExtension: 'none',
-  }, null, 2));
-  execFileSync(nodeBinary, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
-
-  const staged = path.join(work, 'capexec');
-  fs.copyFileSync(nodeBinary, staged);
-  const { inject } = require('postject');
-  await inject(staged, 'NODE_SEA_BLOB', fs.readFileSync(blob), { sentinelFuse: FUSE });
+    work,
+    output: staged,
+  });
 
   fs.mkdirSync(dist, { recursive: true });
   for (const [from, name, mode] of [[addon, 'koffi.node', 0o755], [path.join(root, 'man', 'capexec.1'), 'capexec.1', 0o644], [staged, 'capexec', 0o755]]) {

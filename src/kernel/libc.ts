@@ -43,11 +43,32 @@ export interface Libc {
   userByName(name: string): Account | undefined;
   userById(uid: number): Account | undefined;
   groupByName(name: string): { name: string; gid: number } | undefined;
+  // getgrgid_r(3).
+  groupById(gid: number): { name: string; gid: number } | undefined;
+  // getgrouplist(3): `group` and every group NSS lists `user` in; a throw when it cannot.
+  getgrouplist(user: string, group: number): number[];
+  // The names getpwent(3) and getgrent(3) enumerate, at most `limit`: only for
+  // suggesting a name that is close to a mistyped one.
+  userNames(limit: number): string[];
+  groupNames(limit: number): string[];
+  // Identity changes. glibc and musl apply each to every thread of the process, as POSIX
+  // says; the kernel's capability rules act on each thread's own credentials.
+  setgroups(gids: readonly number[]): void;
+  setresgid(real: number, effective: number, saved: number): void;
+  setresuid(real: number, effective: number, saved: number): void;
+  getresuid(): IdTriple;
+  getresgid(): IdTriple;
+  getgroups(): number[];
+  // The environment the exec passes on (libc's environ).
+  setenv(name: string, value: Buffer): void;
+  clearenv(): void;
   // fnmatch(3) with no flags: whether `text` matches the shell pattern, byte for byte.
   fnmatch(pattern: Buffer, text: Buffer): boolean;
   // openlog("capexec", LOG_PID, facility) once, then syslog(priority, "%s", message).
   syslog(facility: number, priority: number, message: Buffer): void;
 }
+
+export type IdTriple = [real: number, effective: number, saved: number];
 
 export interface Account {
   name: string;
@@ -163,6 +184,47 @@ export function bindLibc(koffi: Koffi): Libc {
     area.view.write(`${text}\0`, 'latin1');
     return area.address;
   };
+  // Root mode's calls, bound on first use: a launch that changes no identity never pays.
+  const later = (definition: string): ((...args: unknown[]) => unknown) => {
+    let bound: ((...args: unknown[]) => unknown) | undefined;
+    return (...args) => (bound ??= lib.func(definition))(...args);
+  };
+  const getgrgid = later('int getgrgid_r(unsigned int gid, void *grp, void *buf, size_t size, void *result)');
+  const getgrouplist = later('int getgrouplist(void *user, unsigned int group, void *groups, void *count)');
+  const setpwent = later('void setpwent()');
+  const getpwent = later('void *getpwent()');
+  const endpwent = later('void endpwent()');
+  const setgrent = later('void setgrent()');
+  const getgrent = later('void *getgrent()');
+  const endgrent = later('void endgrent()');
+  const setgroups = later('int setgroups(size_t size, void *list)');
+  const setresgid = later('int setresgid(unsigned int rgid, unsigned int egid, unsigned int sgid)');
+  const setresuid = later('int setresuid(unsigned int ruid, unsigned int euid, unsigned int suid)');
+  const getresgid = later('int getresgid(void *rgid, void *egid, void *sgid)');
+  const getresuid = later('int getresuid(void *ruid, void *euid, void *suid)');
+  const getgroups = later('int getgroups(int size, void *list)');
+  const setenv = later('int setenv(void *name, void *value, int overwrite)');
+  const clearenv = later('int clearenv()');
+  const ids = (call: string, get: (...args: unknown[]) => unknown): IdTriple => {
+    const words = [Buffer.alloc(4), Buffer.alloc(4), Buffer.alloc(4)] as const;
+    check(call, get(...words) as number);
+    return [words[0].readUInt32LE(0), words[1].readUInt32LE(0), words[2].readUInt32LE(0)];
+  };
+  // getpwent(3) and getgrent(3) hand out their own static entries; the name comes first.
+  const enumerate = (open: () => unknown, next: () => unknown, close: () => unknown, limit: number): string[] => {
+    const names: string[] = [];
+    open();
+    try {
+      for (let entry = next() as bigint | null; entry !== null && entry !== 0n && names.length < limit; entry = next() as bigint | null) {
+        const name = Buffer.from(koffi.view(entry, 8)).readBigUInt64LE(0);
+        const length = Number(strlen(name) as bigint | number);
+        names.push(Buffer.from(koffi.view(name, length)).toString('utf8'));
+      }
+    } finally {
+      close();
+    }
+    return names;
+  };
 
   return {
     capget: (header, data) => void check('capget', capget(header, data) as number),
@@ -245,6 +307,40 @@ export function bindLibc(koffi: Koffi): Libc {
     // struct group on LP64: name, passwd, gid, members.
     groupByName: (name) => lookUp((...area) => getgrnam(cString(name), ...area) as number,
       (record) => ({ name: stringAt(record.readBigUInt64LE(0)), gid: record.readUInt32LE(16) })),
+    groupById: (gid) => lookUp((...area) => getgrgid(gid, ...area) as number,
+      (record) => ({ name: stringAt(record.readBigUInt64LE(0)), gid: record.readUInt32LE(16) })),
+    getgrouplist: (user, gid) => {
+      // -1 means the list was too small, and the count says how large it must be.
+      for (let size = 64; ;) {
+        const list = Buffer.alloc(4 * size);
+        const count = Buffer.alloc(4);
+        count.writeInt32LE(size, 0);
+        const found = getgrouplist(cString(user), gid, list, count) as number;
+        const needed = count.readInt32LE(0);
+        if (found !== -1) return Array.from({ length: needed }, (_, i) => list.readUInt32LE(4 * i));
+        if (needed <= size || needed > 65536) throw new SyscallError('getgrouplist', ERANGE, errnoName(ERANGE), 'too many groups');
+        size = needed;
+      }
+    },
+    userNames: (limit) => enumerate(setpwent, getpwent, endpwent, limit),
+    groupNames: (limit) => enumerate(setgrent, getgrent, endgrent, limit),
+    setgroups: (gids) => {
+      const list = Buffer.alloc(Math.max(4 * gids.length, 4));
+      gids.forEach((gid, i) => list.writeUInt32LE(gid, 4 * i));
+      check('setgroups', setgroups(gids.length, list) as number);
+    },
+    setresgid: (real, effective, saved) => void check('setresgid', setresgid(real, effective, saved) as number),
+    setresuid: (real, effective, saved) => void check('setresuid', setresuid(real, effective, saved) as number),
+    getresuid: () => ids('getresuid', getresuid),
+    getresgid: () => ids('getresgid', getresgid),
+    getgroups: () => {
+      const count = check('getgroups', getgroups(0, null) as number);
+      const list = Buffer.alloc(Math.max(4 * count, 4));
+      const got = check('getgroups', getgroups(count, list) as number);
+      return Array.from({ length: got }, (_, i) => list.readUInt32LE(4 * i));
+    },
+    setenv: (name, value) => void check('setenv', setenv(cString(name), cString(value), 1) as number),
+    clearenv: () => void check('clearenv', clearenv() as number),
     fnmatch: (pattern, text) => (fnmatch(cString(pattern), cString(text), 0) as number) === 0,
     syslog: (facility, priority, message) => {
       const LOG_PID = 0x01;

@@ -1,18 +1,40 @@
-import type { Account, Libc } from '../../src/kernel/libc';
+import type { Account, IdTriple, Libc } from '../../src/kernel/libc';
 import { SyscallError } from '../../src/support/errors';
 
 // A complete, typed stand-in for the libc binding: a small simulated kernel with the
-// rules capexec relies on (capabilities(7), prctl(2), fcntl(2)), so unit tests reach
+// rules capexec relies on (capabilities(7), prctl(2), fcntl(2), setresuid(2) and its
+// capability rules from commoncap.c), and a user and group database for NSS, so unit
+// tests reach
 // the paths that otherwise only a real root run covers. Because it implements Libc
 // itself, the compiler names any member a new binding adds and the fake lacks.
 
-const ERRNO: Record<string, number> = { EPERM: 1, ENOENT: 2, EBADF: 9, EACCES: 13, EINVAL: 22, ENOSYS: 38, ENODATA: 61 };
+const ERRNO: Record<string, number> = { EPERM: 1, ENOENT: 2, EIO: 5, EBADF: 9, EACCES: 13, EINVAL: 22, ENOSYS: 38, ENODATA: 61 };
 const NAMES = new Map(Object.entries(ERRNO).map(([name, value]) => [value, name]));
 
+const PR_GET_KEEPCAPS = 7;
+const PR_SET_KEEPCAPS = 8;
+const PR_CAPBSET_READ = 23;
+const PR_CAPBSET_DROP = 24;
 const PR_GET_SECUREBITS = 27;
+const PR_SET_NO_NEW_PRIVS = 38;
 const PR_GET_NO_NEW_PRIVS = 39;
 const PR_CAP_AMBIENT = 47;
+const SECBIT_NO_SETUID_FIXUP = 1 << 2;
+const SECBIT_KEEP_CAPS = 1 << 4;
+const SECBIT_KEEP_CAPS_LOCKED = 1 << 5;
 const SECBIT_NO_CAP_AMBIENT_RAISE = 1 << 6;
+const CAP_SETGID = 6;
+const CAP_SETUID = 7;
+const CAP_SETPCAP = 8;
+const LAST_CAP = 40;
+// -1 as a uid_t or gid_t: leave this id as it is.
+const UNCHANGED = 0xffffffff;
+
+export interface FakeGroup {
+  name: string;
+  gid: number;
+  members?: string[];
+}
 
 export interface FakeCaps {
   effective: bigint;
@@ -41,6 +63,8 @@ export interface FakeState {
   signalsUnblocked: boolean;
   // Every call made, by name, in order.
   calls: string[];
+  // The same calls with their numeric arguments: `prctl(24, 0, 0)`.
+  trace: string[];
   // The errno name a call fails with, by call name, e.g. { capset: 'EPERM' }; a function
   // decides per call from its arguments.
   failures: Record<string, string | ((...args: number[]) => string | undefined)>;
@@ -51,11 +75,15 @@ export interface FakeState {
   exec: { path: bigint; argv: bigint; envp: bigint } | { fd: number; argv: bigint; envp: bigint } | undefined;
   // Paths open() may open, with the fd each gets.
   files: Map<string, number>;
-  // What NSS knows.
+  // What NSS knows: users, and groups with the users each lists as members.
   users: Account[];
-  groups: { name: string; gid: number }[];
+  groups: FakeGroup[];
   // What syslog() was handed: facility, priority and the message.
   logged: { facility: number; priority: number; message: string }[];
+  uids: IdTriple;
+  gids: IdTriple;
+  // The supplementary groups, as getgroups(2) returns them.
+  supplementary: number[];
 }
 
 export class FakeExit extends Error {
@@ -83,6 +111,7 @@ export function fakeState(overrides: FakeStateOverrides = {}): FakeState {
     resetSignals: [],
     signalsUnblocked: false,
     calls: [],
+    trace: [],
     failures: {},
     memory: new Map(),
     nextAddress: 0x7f00_0000_0000n,
@@ -91,18 +120,29 @@ export function fakeState(overrides: FakeStateOverrides = {}): FakeState {
     users: [{ name: 'root', uid: 0, gid: 0, home: '/root', shell: '/bin/bash' }, { name: 'nobody', uid: 65534, gid: 65534, home: '/nonexistent', shell: '/usr/sbin/nologin' }],
     groups: [{ name: 'root', gid: 0 }, { name: 'nogroup', gid: 65534 }],
     logged: [],
+    uids: [65534, 65534, 65534],
+    gids: [65534, 65534, 65534],
+    supplementary: [],
     ...rest,
     caps: { effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n, bounding: ALL, ...caps },
   };
 }
 
+// Root as a container's entrypoint or an init script starts: uid 0, every capability.
+export function rootState(overrides: FakeStateOverrides = {}): FakeState {
+  const { caps, ...rest } = overrides;
+  return fakeState({ uids: [0, 0, 0], gids: [0, 0, 0], ...rest, caps: { effective: ALL, permitted: ALL, ...caps } });
+}
+
 const isSubset = (a: bigint, b: bigint): boolean => (a & ~b) === 0n;
+const bit = (cap: number): bigint => 1n << BigInt(cap);
 
 export class FakeLibc implements Libc {
   constructor(readonly state: FakeState = fakeState()) {}
 
   private enter(call: string, ...args: number[]): void {
     this.state.calls.push(call);
+    this.state.trace.push(args.length === 0 ? call : `${call}(${args.join(', ')})`);
     const failure = this.state.failures[call];
     const errno = typeof failure === 'function' ? failure(...args) : failure;
     if (errno !== undefined) throw this.error(call, errno);
@@ -121,14 +161,19 @@ export class FakeLibc implements Libc {
     });
   }
 
-  // The kernel's rules for a process without CAP_SETPCAP (cap_capset in commoncap.c).
+  private effective(cap: number): boolean {
+    return (this.state.caps.effective & bit(cap)) !== 0n;
+  }
+
+  // The kernel's rules (cap_capset in commoncap.c): only CAP_SETPCAP, effective, lets the
+  // inheritable set grow beyond the permitted one, and never beyond the bounding set.
   capset(_header: Buffer, data: Buffer): void {
     this.enter('capset');
     const word = (set: number): bigint => BigInt(data.readUInt32LE(set * 4)) | (BigInt(data.readUInt32LE(12 + set * 4)) << 32n);
     const [effective, permitted, inheritable] = [word(0), word(1), word(2)];
     const now = this.state.caps;
-    const inheritableAllowed = (now.inheritable | now.permitted) & (now.inheritable | now.bounding);
-    if (!isSubset(permitted, now.permitted) || !isSubset(effective, permitted) || !isSubset(inheritable, inheritableAllowed)) {
+    const capped = !this.effective(CAP_SETPCAP) && !isSubset(inheritable, now.inheritable | now.permitted);
+    if (capped || !isSubset(inheritable, now.inheritable | now.bounding) || !isSubset(permitted, now.permitted) || !isSubset(effective, permitted)) {
       throw this.error('capset', 'EPERM');
     }
     // A capability leaves the ambient set once it is no longer both permitted and inheritable.
@@ -137,22 +182,42 @@ export class FakeLibc implements Libc {
 
   prctl(option: number, arg2: number, arg3: number): number {
     this.enter('prctl', option, arg2, arg3);
-    if (option === PR_GET_SECUREBITS) return this.state.securebits;
-    if (option === PR_GET_NO_NEW_PRIVS) return this.state.noNewPrivs ? 1 : 0;
-    if (option !== PR_CAP_AMBIENT || !this.state.ambientSupported) throw this.error('prctl', 'EINVAL');
     const caps = this.state.caps;
-    const bit = 1n << BigInt(arg3);
+    switch (option) {
+      case PR_GET_SECUREBITS: return this.state.securebits;
+      case PR_GET_NO_NEW_PRIVS: return this.state.noNewPrivs ? 1 : 0;
+      case PR_SET_NO_NEW_PRIVS:
+        if (arg2 !== 1) throw this.error('prctl', 'EINVAL');
+        this.state.noNewPrivs = true;
+        return 0;
+      case PR_GET_KEEPCAPS: return (this.state.securebits & SECBIT_KEEP_CAPS) === 0 ? 0 : 1;
+      case PR_SET_KEEPCAPS:
+        if (arg2 > 1) throw this.error('prctl', 'EINVAL');
+        if ((this.state.securebits & SECBIT_KEEP_CAPS_LOCKED) !== 0) throw this.error('prctl', 'EPERM');
+        this.state.securebits = arg2 === 1 ? this.state.securebits | SECBIT_KEEP_CAPS : this.state.securebits & ~SECBIT_KEEP_CAPS;
+        return 0;
+      case PR_CAPBSET_READ:
+        if (arg2 > LAST_CAP) throw this.error('prctl', 'EINVAL');
+        return (caps.bounding & bit(arg2)) === 0n ? 0 : 1;
+      case PR_CAPBSET_DROP:
+        if (!this.effective(CAP_SETPCAP)) throw this.error('prctl', 'EPERM');
+        if (arg2 > LAST_CAP) throw this.error('prctl', 'EINVAL');
+        caps.bounding &= ~bit(arg2);
+        return 0;
+    }
+    if (option !== PR_CAP_AMBIENT || !this.state.ambientSupported) throw this.error('prctl', 'EINVAL');
+    const cap = bit(arg3);
     switch (arg2) {
       case 1: // IS_SET
-        return (caps.ambient & bit) === 0n ? 0 : 1;
+        return (caps.ambient & cap) === 0n ? 0 : 1;
       case 2: // RAISE
-        if ((caps.permitted & caps.inheritable & bit) === 0n || (this.state.securebits & SECBIT_NO_CAP_AMBIENT_RAISE) !== 0) {
+        if ((caps.permitted & caps.inheritable & cap) === 0n || (this.state.securebits & SECBIT_NO_CAP_AMBIENT_RAISE) !== 0) {
           throw this.error('prctl', 'EPERM');
         }
-        if (this.state.ambientKept) caps.ambient |= bit;
+        if (this.state.ambientKept) caps.ambient |= cap;
         return 0;
       case 3: // LOWER
-        caps.ambient &= ~bit;
+        caps.ambient &= ~cap;
         return 0;
       case 4: // CLEAR_ALL
         caps.ambient = 0n;
@@ -207,6 +272,7 @@ export class FakeLibc implements Libc {
 
   execve(path: bigint, argv: bigint, envp: bigint): SyscallError {
     this.state.calls.push('execve');
+    this.state.trace.push('execve');
     this.state.exec = { path, argv, envp };
     const failure = this.state.failures['execve'];
     return this.error('execve', typeof failure === 'string' ? failure : 'ENOENT');
@@ -214,6 +280,7 @@ export class FakeLibc implements Libc {
 
   execveat(fd: number, argv: bigint, envp: bigint): SyscallError {
     this.state.calls.push('execveat');
+    this.state.trace.push(`execveat(${fd})`);
     this.state.exec = { fd, argv, envp };
     const failure = this.state.failures['execveat'];
     return this.error('execveat', typeof failure === 'string' ? failure : 'ENOENT');
@@ -298,5 +365,89 @@ export class FakeLibc implements Libc {
 
   exit(status: number): never {
     throw new FakeExit(status);
+  }
+
+  // Without the capability, an id may only become one the process already has.
+  private newIds(call: string, cap: number, now: IdTriple, wanted: IdTriple): IdTriple {
+    const ids = wanted.map((id, i) => (id === UNCHANGED ? now[i] : id)) as IdTriple;
+    if (!this.effective(cap) && !ids.every((id) => now.includes(id ?? -1))) throw this.error(call, 'EPERM');
+    return ids;
+  }
+
+  setresgid(real: number, effective: number, saved: number): void {
+    this.enter('setresgid', real, effective, saved);
+    this.state.gids = this.newIds('setresgid', CAP_SETGID, this.state.gids, [real, effective, saved]);
+  }
+
+  // cap_emulate_setxuid(): leaving uid 0 clears the ambient set, and the permitted and
+  // effective sets unless keep-caps is on; a non-zero euid never keeps the effective set.
+  setresuid(real: number, effective: number, saved: number): void {
+    this.enter('setresuid', real, effective, saved);
+    const before = this.state.uids;
+    const after = this.newIds('setresuid', CAP_SETUID, before, [real, effective, saved]);
+    this.state.uids = after;
+    if ((this.state.securebits & SECBIT_NO_SETUID_FIXUP) !== 0) return;
+    const caps = this.state.caps;
+    if (before.includes(0) && !after.includes(0)) {
+      if ((this.state.securebits & SECBIT_KEEP_CAPS) === 0) {
+        caps.permitted = 0n;
+        caps.effective = 0n;
+      }
+      caps.ambient = 0n;
+    }
+    if (before[1] === 0 && after[1] !== 0) caps.effective = 0n;
+    if (before[1] !== 0 && after[1] === 0) caps.effective = caps.permitted;
+  }
+
+  setgroups(gids: readonly number[]): void {
+    this.enter('setgroups', ...gids);
+    if (!this.effective(CAP_SETGID)) throw this.error('setgroups', 'EPERM');
+    this.state.supplementary = [...gids].sort((a, b) => a - b);
+  }
+
+  getresuid(): IdTriple {
+    this.enter('getresuid');
+    return [...this.state.uids];
+  }
+
+  getresgid(): IdTriple {
+    this.enter('getresgid');
+    return [...this.state.gids];
+  }
+
+  getgroups(): number[] {
+    this.enter('getgroups');
+    return [...this.state.supplementary];
+  }
+
+  groupById(gid: number): { name: string; gid: number } | undefined {
+    this.enter('getgrgid_r', gid);
+    const found = this.state.groups.find((group) => group.gid === gid);
+    return found && { name: found.name, gid: found.gid };
+  }
+
+  getgrouplist(user: string, gid: number): number[] {
+    this.enter('getgrouplist', gid);
+    return [gid, ...this.state.groups.filter((group) => (group.members ?? []).includes(user) && group.gid !== gid).map((group) => group.gid)];
+  }
+
+  userNames(limit: number): string[] {
+    this.enter('getpwent');
+    return this.state.users.map((user) => user.name).slice(0, limit);
+  }
+
+  groupNames(limit: number): string[] {
+    this.enter('getgrent');
+    return this.state.groups.map((group) => group.name).slice(0, limit);
+  }
+
+  setenv(name: string, value: Buffer): void {
+    this.enter('setenv');
+    this.state.env[name] = value.toString();
+  }
+
+  clearenv(): void {
+    this.enter('clearenv');
+    this.state.env = {};
   }
 }

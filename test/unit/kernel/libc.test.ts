@@ -93,4 +93,125 @@ test('a machine without 64-bit pointers is refused before anything is bound', ()
     error instanceof CapexecError && error.code === 'unsupported_machine');
 });
 
+// Memory for the NSS lookups: koffi.alloc() blocks at fake addresses, which the fake C
+// functions write through and libc.ts reads back through view() and strlen().
+function fakeMemory() {
+  const blocks = new Map<bigint, Uint8Array>();
+  let next = 0x10000n;
+  const find = (address: bigint): [Uint8Array, number] => {
+    for (const [base, bytes] of blocks) if (address >= base && address < base + BigInt(bytes.length)) return [bytes, Number(address - base)];
+    throw new Error(`no memory at ${address}`);
+  };
+  return {
+    blocks,
+    alloc: (_type: string, length: number): bigint => {
+      const address = next;
+      blocks.set(address, new Uint8Array(length));
+      next += BigInt(length) + 0x1000n;
+      return address;
+    },
+    view: (address: unknown, length: number): ArrayBuffer => {
+      const [bytes, offset] = find(address as bigint);
+      // koffi's view is the memory itself: a whole block stays live, as writes must show.
+      return offset === 0 && length === bytes.length ? (bytes.buffer as ArrayBuffer) : (bytes.buffer.slice(offset, offset + length) as ArrayBuffer);
+    },
+    strlen: (address: unknown): number => {
+      const [bytes, offset] = find(address as bigint);
+      return bytes.indexOf(0, offset) - offset;
+    },
+    // What getpwnam_r() does: strings into the caller's buffer, the entry pointing at them.
+    writePasswd: (entry: bigint, buffer: bigint, result: bigint, fields: { name: string; uid: number; gid: number; dir: string; shell: string }): void => {
+      const [entryBytes, entryAt] = find(entry);
+      const [bufferBytes, bufferAt] = find(buffer);
+      const view = new DataView(entryBytes.buffer);
+      let cursor = 0;
+      const put = (text: string): bigint => {
+        const at = bufferAt + cursor;
+        bufferBytes.set(Buffer.from(`${text}\0`, 'latin1'), at);
+        cursor += text.length + 1;
+        return buffer + BigInt(at - bufferAt);
+      };
+      view.setBigUint64(entryAt, put(fields.name), true);
+      view.setUint32(entryAt + 16, fields.uid, true);
+      view.setUint32(entryAt + 20, fields.gid, true);
+      view.setBigUint64(entryAt + 32, put(fields.dir), true);
+      view.setBigUint64(entryAt + 40, put(fields.shell), true);
+      const [resultBytes, resultAt] = find(result);
+      new DataView(resultBytes.buffer).setBigUint64(resultAt, entry, true);
+    },
+  };
+}
+
+function nssKoffi(getpwnam: (memory: ReturnType<typeof fakeMemory>, size: number, entry: bigint, buffer: bigint, result: bigint) => number) {
+  const memory = fakeMemory();
+  const sizes: number[] = [];
+  const { koffi } = fakeKoffi(ok({
+    strlen: memory.strlen,
+    getpwnam_r: (_name, entry, buffer, size, result) => {
+      sizes.push(size as number);
+      return getpwnam(memory, size as number, entry as bigint, buffer as bigint, result as bigint);
+    },
+  }));
+  Object.assign(koffi, { alloc: memory.alloc, view: memory.view, os: { errno: { ...ERRNO, ENOENT: 2, EIO: 5, ERANGE: 34 } } });
+  return { c: bindLibc(koffi), sizes };
+}
+
+test('getpwnam_r: the entry is decoded; ERANGE asks again with a larger buffer', () => {
+  const shell = '/bin/sh';
+  const { c, sizes } = nssKoffi((mem, size, entry, buffer, result) => {
+    if (size < 20000) return 34;
+    mem.writePasswd(entry, buffer, result, { name: 'www-data', uid: 33, gid: 34, dir: '/var/www', shell });
+    return 0;
+  });
+  assert.equal(c.userByName('www-data'), { name: 'www-data', uid: 33, gid: 34, home: '/var/www', shell });
+  assert.equal(sizes, [16384, 65536]);
+});
+
+test('getpwnam_r: a null result is "no such user", with 0 or ENOENT', () => {
+  assert.is(nssKoffi(() => 0).c.userByName('x'), undefined);
+  assert.is(nssKoffi(() => 2).c.userByName('x'), undefined);
+});
+
+test('getgrouplist: a list too small is asked for again at the size it says', () => {
+  const sizes: number[] = [];
+  const { koffi } = fakeKoffi(ok({
+    getgrouplist: (_user, gid, list, count) => {
+      const wanted = 100;
+      sizes.push((count as Buffer).readInt32LE(0));
+      (count as Buffer).writeInt32LE(wanted, 0);
+      if ((list as Buffer).length < 4 * wanted) return -1;
+      for (let i = 0; i < wanted; i++) (list as Buffer).writeUInt32LE((gid as number) + i, 4 * i);
+      return wanted;
+    },
+  }));
+  const groups = bindLibc(koffi).getgrouplist('www-data', 1000);
+  assert.equal(sizes, [64, 100]);
+  assert.is(groups.length, 100);
+  assert.is(groups[99], 1099);
+});
+
+test('setgroups passes 32-bit gids; getresuid reads the three ids', () => {
+  const { koffi, calls } = fakeKoffi(ok({
+    setgroups: () => 0,
+    getresuid: (real, effective, saved) => {
+      (real as Buffer).writeUInt32LE(1, 0);
+      (effective as Buffer).writeUInt32LE(2, 0);
+      (saved as Buffer).writeUInt32LE(3, 0);
+      return 0;
+    },
+  }));
+  const c = bindLibc(koffi);
+  c.setgroups([33, 70000]);
+  const [, count, list] = calls.at(-1) ?? [];
+  assert.is(count, 2);
+  assert.equal([(list as Buffer).readUInt32LE(0), (list as Buffer).readUInt32LE(4)], [33, 70000]);
+  assert.equal(c.getresuid(), [1, 2, 3]);
+});
+
+test('the identity calls are bound only when first used', () => {
+  const { koffi } = fakeKoffi(ok());
+  const c = bindLibc(koffi);
+  assert.throws(() => c.setresuid(1, 1, 1), /cannot find function 'setresuid'/);
+});
+
 test.run();

@@ -1,6 +1,7 @@
 import { MAX_CAP } from '../kernel/constants';
 import { CapexecError } from '../support/errors';
 import { printable } from '../support/messages';
+import { closestMatch } from '../support/suggest';
 
 // Names and numbers of Linux capabilities, as in <linux/capability.h>. The kernel only
 // ever appends, so a number's meaning never changes; which ones exist on the running
@@ -68,40 +69,12 @@ export function lookupCap(text: string, lastCap: number): CapLookup {
   if (bare === 'all' || bare === '*' || bare === 'any') return { ok: false, reason: 'not-a-name' };
   const cap = (NAMES as readonly string[]).indexOf(bare);
   if (cap < 0) {
-    const suggestion = suggestName(bare);
+    const suggestion = closestMatch(bare, NAMES);
     return suggestion === undefined
       ? { ok: false, reason: 'unknown' }
       : { ok: false, reason: 'unknown', suggestion };
   }
   return cap > lastCap ? { ok: false, reason: 'unsupported', cap } : { ok: true, cap };
-}
-
-// Only a near miss gets a suggestion, a typo rather than another word: one edit in a
-// short name, about one in four in a long one.
-function suggestName(bare: string): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(1, Math.floor(bare.length / 4)) + 1;
-  for (const candidate of NAMES) {
-    const distance = editDistance(bare, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }
 
 // Turns the user's list into capability numbers, in order, without duplicates.

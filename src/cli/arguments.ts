@@ -9,38 +9,62 @@ export type Options =
   | { mode: 'print'; json: boolean }
   | { mode: 'doctor'; json: boolean; caps: string[]; command: string[] }
   | { mode: 'install'; prefix: string; caps: string[]; group: string | undefined }
-  | { mode: 'uninstall'; prefix: string };
+  | { mode: 'uninstall'; prefix: string }
+  | {
+    mode: 'user';
+    user: string;
+    group: string | undefined;
+    groups: string[] | undefined;
+    clearGroups: boolean;
+    caps: string[];
+    keepBounding: boolean;
+    noNewPrivs: boolean;
+    resetEnv: boolean;
+    preserveFds: number;
+    command: string[];
+  };
 
 type Mode = Options['mode'];
 
-// Each option names the modes it belongs to; anything else is a conflict.
+// Each option names the modes it belongs to; anything else is a conflict. --group is two
+// options: with --install, who may run the installed copy; with --user, the primary gid.
 const OPTION_MODES: Record<string, readonly Mode[]> = {
-  cap: ['launch', 'doctor', 'install'],
-  'preserve-fds': ['launch'],
+  cap: ['launch', 'doctor', 'install', 'user'],
+  'preserve-fds': ['launch', 'user'],
   json: ['launch', 'print', 'doctor'],
-  group: ['install'],
+  group: ['install', 'user'],
+  groups: ['user'],
+  'clear-groups': ['user'],
+  'keep-bounding': ['user'],
+  'no-new-privs': ['user'],
+  'reset-env': ['user'],
 };
-const MODE_FLAGS = ['help', 'version', 'print', 'doctor', 'install', 'uninstall'] as const;
+const MODE_FLAGS = ['help', 'version', 'print', 'doctor', 'install', 'uninstall', 'user'] as const;
 
-const VALUE_OPTIONS = ['cap', 'preserve-fds', 'install', 'uninstall', 'group'];
-const FLAG_OPTIONS = ['help', 'version', 'print', 'doctor', 'json'];
+const VALUE_OPTIONS = ['cap', 'preserve-fds', 'install', 'uninstall', 'group', 'user', 'groups'];
+const FLAG_OPTIONS = ['help', 'version', 'print', 'doctor', 'json', 'clear-groups', 'keep-bounding', 'reset-env'];
+// minimist reads any --no-X as "X is false", so this one is taken out before it looks.
+const NO_NEW_PRIVS = '--no-new-privs';
 const ALIASES: Record<string, string> = { c: 'cap', h: 'help', V: 'version' };
 // What each value option takes, and an example of it, for the message when it is missing.
 const VALUE_NAMES: Record<string, string> = {
   cap: 'a capability name', 'preserve-fds': 'a number', install: 'PREFIX', uninstall: 'PREFIX', group: 'a group name',
+  user: 'a user name or uid', groups: 'a comma-separated list of groups',
 };
 const EXAMPLES: Record<string, string> = {
   cap: 'capexec --cap net_admin -- COMMAND', 'preserve-fds': 'capexec --preserve-fds 1 --cap net_admin -- COMMAND',
   install: 'capexec --install /usr/local --cap net_admin', uninstall: 'capexec --uninstall /usr/local',
   group: 'capexec --install /usr/local --cap net_admin --group netadmins',
+  user: 'capexec --user www-data --cap net_bind_service -- COMMAND', groups: 'capexec --user www-data --groups www-data,adm -- COMMAND',
 };
 
 // Every long option, for the tests that keep --help and the man page in step.
-export const LONG_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS];
+export const LONG_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS, NO_NEW_PRIVS.slice(2)];
 const SHORT_VALUE_OPTIONS = ['c'];
 
 export function parseArguments(args: readonly string[]): Options {
   const { parsed, command, unknown } = readOptions(args);
+  if (unknown.some((arg) => arg.startsWith(`${NO_NEW_PRIVS}=`))) throw usage(`${NO_NEW_PRIVS} takes no value`);
   if (unknown[0] !== undefined) {
     throw usage(`unknown option '${printable(unknown[0].replace(/=.*/s, ''))}'`);
   }
@@ -54,7 +78,7 @@ export function parseArguments(args: readonly string[]): Options {
       throw usage(mode === 'launch' ? `--${option} needs ${allowed.map((m) => `--${m}`).join(' or ')}` : `--${option} cannot be used with --${mode}`);
     }
   }
-  const takesCommand = mode === 'launch' || mode === 'doctor';
+  const takesCommand = mode === 'launch' || mode === 'doctor' || mode === 'user';
   if (command.length > 0 && !takesCommand) throw usage(`--${mode} takes no command`);
 
   switch (mode) {
@@ -78,7 +102,38 @@ export function parseArguments(args: readonly string[]): Options {
       }
       return { mode, json: parsed['json'] === true, caps, preserveFds: preserveFds(parsed['preserve-fds']), command };
     }
+    case 'user':
+      return userOptions(parsed, command);
   }
+}
+
+function userOptions(parsed: minimist.ParsedArgs, command: string[]): Options {
+  const user = single(parsed['user'], 'user', 'a user name or uid');
+  const group = parsed['group'] === undefined ? undefined : single(parsed['group'], 'group', 'a group name or gid');
+  const clearGroups = parsed['clear-groups'] === true;
+  let groups: string[] | undefined;
+  if (parsed['groups'] !== undefined) {
+    if (clearGroups) throw usage('--groups and --clear-groups cannot be combined');
+    groups = single(parsed['groups'], 'groups', 'a comma-separated list of groups').split(',');
+    if (groups.some((name) => name === '')) throw usage(`empty group name in --groups '${printable(parsed['groups'] as string)}'`, 'use --clear-groups for none');
+  }
+  if (command.length === 0) {
+    throw usage('no command given', `put the command after the options: capexec --user ${printable(user)} --cap net_bind_service -- COMMAND`);
+  }
+  return {
+    mode: 'user',
+    user,
+    group,
+    groups,
+    clearGroups,
+    // Root may hand on no capability at all: the command then starts with none.
+    caps: parsed['cap'] === undefined || parsed['cap'] === '' ? [] : capOption(parsed['cap']),
+    keepBounding: parsed['keep-bounding'] === true,
+    noNewPrivs: parsed['no-new-privs'] === true,
+    resetEnv: parsed['reset-env'] === true,
+    preserveFds: preserveFds(parsed['preserve-fds']),
+    command,
+  };
 }
 
 // Whether a launch asked for its errors as JSON, also when the arguments themselves are
@@ -89,7 +144,8 @@ export function wantsJsonErrors(args: readonly string[]): boolean {
 }
 
 function readOptions(args: readonly string[]): { parsed: minimist.ParsedArgs; command: string[]; unknown: string[] } {
-  const [optionArgs, command] = splitAtCommand(args);
+  const [allOptionArgs, command] = splitAtCommand(args);
+  const optionArgs = allOptionArgs.filter((arg) => arg !== NO_NEW_PRIVS);
   const unknown: string[] = [];
   const parsed = minimist(optionArgs, {
     string: VALUE_OPTIONS,
@@ -100,6 +156,7 @@ function readOptions(args: readonly string[]): { parsed: minimist.ParsedArgs; co
       return false;
     },
   });
+  if (optionArgs.length < allOptionArgs.length) parsed[NO_NEW_PRIVS.slice(2)] = true;
   return { parsed, command, unknown };
 }
 

@@ -3,6 +3,9 @@
 export const VERSION = (require('../../../package.json') as { version: string }).version;
 
 export const HELP = `Usage: capexec [-c|--cap CAPS]... [--preserve-fds N] [--] COMMAND [ARG...]
+       capexec --user USER [--group G] [--groups G1,G2 | --clear-groups]
+               [-c CAPS]... [--keep-bounding] [--no-new-privs] [--reset-env]
+               [--preserve-fds N] [--] COMMAND [ARG...]
        capexec --doctor [--json] --cap CAPS [-- COMMAND [ARG...]]
        capexec --print [--json]
        capexec --install PREFIX --cap CAPS [--group NAME]
@@ -10,6 +13,8 @@ export const HELP = `Usage: capexec [-c|--cap CAPS]... [--preserve-fds N] [--] C
 
 Run COMMAND with exactly the capabilities CAPS, passed through the ambient set.
 capexec itself needs them in its permitted set (setcap CAPS+p on its file).
+Run by root, COMMAND keeps uid 0 but gets only CAPS; with --user, it runs as
+USER, holding only CAPS (none if --cap is left out).
 
 Options:
   -c, --cap CAPS        capabilities to pass, comma-separated; may repeat.
@@ -25,6 +30,16 @@ Options:
                         CAPS+p, then check that they work
       --group NAME      with --install: only group NAME may run capexec
       --uninstall PREFIX  as root: remove what --install put into PREFIX
+      --user USER       as root: run COMMAND as USER (name or uid), in USER's
+                        primary group and the groups USER is a member of
+      --group G         with --user: G (name or gid) as the primary group
+      --groups G1,G2    with --user: exactly these supplementary groups
+      --clear-groups    with --user: no supplementary groups
+      --keep-bounding   with --user: leave the bounding set (by default it is
+                        reduced to CAPS)
+      --no-new-privs    with --user: set no_new_privs before the exec
+      --reset-env       with --user: clear the environment but TERM; set a
+                        safe PATH (HOME, USER, LOGNAME, SHELL are always set)
   -h, --help            show this help and exit
   -V, --version         show the version and exit
 
@@ -36,6 +51,7 @@ Exit status: COMMAND's own; 125 capexec failed (a refused capability is
 followed by its causes, as --doctor finds them); 126 COMMAND cannot be run;
 127 COMMAND not found.
 
-Example: capexec --cap net_admin -- tunctl -u alice -t tap0
+Examples: capexec --cap net_admin -- tunctl -u alice -t tap0
+          capexec --user www-data --cap net_bind_service -- node server.js
 See capexec(1).
 `;

@@ -60,6 +60,8 @@ function main(args: readonly string[]): number {
       return (require('../commands/install') as typeof import('../commands/install')).install(options);
     case 'uninstall':
       return (require('../commands/uninstall') as typeof import('../commands/uninstall')).uninstall(options);
+    case 'user':
+      return (require('../commands/root-launch') as typeof import('../commands/root-launch')).launchAsUser(options);
     default:
       return options satisfies never;
   }

@@ -2,10 +2,11 @@ import { resolveCapNames } from '../caps/names';
 import { CapexecError } from '../support/errors';
 import { execCommand } from '../exec/execve';
 import { prepareForExec, snapshotStdioFlags, socketActivationFds } from '../exec/hygiene';
-import { libc } from '../kernel/libc';
+import { libc, type Libc } from '../kernel/libc';
 import { passCapabilities } from '../caps/pass';
+import { dropPrivileges, execRunsAsRoot } from '../caps/drop-to-user';
 import { readCapLastCap } from '../kernel/proc';
-import { argvEntries, firstArgument, rawArgvTail } from '../exec/raw-argv';
+import { argvEntries, firstArgument, rawArgvTail, type RawArgv } from '../exec/raw-argv';
 import { mayChangePrivileges, openCommand } from '../exec/open-command';
 import { resolveCommand } from '../exec/resolve-command';
 
@@ -24,18 +25,16 @@ export function launch(request: LaunchRequest): never {
   const lastCap = readCapLastCap();
   const caps = resolveCapNames(request.caps, lastCap);
   const argv = rawArgvTail(request.command);
-  try {
-    passCapabilities(c, caps);
-  } catch (error) {
-    if (!(error instanceof CapexecError)) throw error;
-    // Only a failed launch pays for loading the diagnosis.
-    const { explainFailure } = require('../diagnose/explain-failure') as typeof import('../diagnose/explain-failure');
-    const { installedCopy } = require('../install/installation') as typeof import('../install/installation');
-    throw explainFailure(c, error, caps, argvEntries(argv), installedCopy(process.execPath));
-  }
+  // Root's command would get the whole bounding set at exec, whatever is ambient: for
+  // root, the bounding and inheritable sets shrink to the request as well.
+  const asRoot = execRunsAsRoot(c);
+  if (asRoot) dropPrivileges(c, { identity: undefined, caps, keepBounding: false, noNewPrivs: false, lastCap });
+  else passOrExplain(c, caps, argv);
   const opened = openCommand(c, resolveCommand(firstArgument(argv), c.getenv('PATH')));
   const args = argvEntries(argv).slice(1);
-  if (mayChangePrivileges(opened)) {
+  // Root's exec gives the command the bounding set, now the request, whatever its file
+  // says; the check is for the ambient set, which only other users depend on.
+  if (!asRoot && mayChangePrivileges(opened)) {
     const { refuseCancellingTarget } = require('../diagnose/target-check') as typeof import('../diagnose/target-check');
     refuseCancellingTarget(c, caps, opened, args);
   }
@@ -45,4 +44,16 @@ export function launch(request: LaunchRequest): never {
     : (require('../policy/apply') as typeof import('../policy/apply')).applyPolicy(c, caps, opened, args, lastCap);
   prepareForExec(c, stdioFlags, Math.max(request.preserveFds, socketActivationFds(c, process.pid)));
   return execCommand(c, command, argv, environment);
+}
+
+function passOrExplain(c: Libc, caps: readonly number[], argv: RawArgv): void {
+  try {
+    passCapabilities(c, caps);
+  } catch (error) {
+    if (!(error instanceof CapexecError)) throw error;
+    // Only a failed launch pays for loading the diagnosis.
+    const { explainFailure } = require('../diagnose/explain-failure') as typeof import('../diagnose/explain-failure');
+    const { installedCopy } = require('../install/installation') as typeof import('../install/installation');
+    throw explainFailure(c, error, caps, argvEntries(argv), installedCopy(process.execPath));
+  }
 }

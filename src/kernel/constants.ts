@@ -6,7 +6,12 @@
 export const MAX_CAP = 63;
 
 // prctl(2)
+export const PR_GET_KEEPCAPS = 7;
+export const PR_SET_KEEPCAPS = 8;
+export const PR_CAPBSET_READ = 23;
+export const PR_CAPBSET_DROP = 24;
 export const PR_GET_SECUREBITS = 27;
+export const PR_SET_NO_NEW_PRIVS = 38;
 export const PR_GET_NO_NEW_PRIVS = 39;
 export const PR_CAP_AMBIENT = 47;
 export const PR_CAP_AMBIENT_IS_SET = 1;
@@ -52,6 +57,14 @@ export const F_SEAL_WRITE = 0x0008;
 
 // close_range(2)
 export const CLOSE_RANGE_CLOEXEC = 1 << 2;
+
+// Capabilities capexec itself uses to change a process's identity (<linux/capability.h>).
+export const CAP_SETGID = 6;
+export const CAP_SETUID = 7;
+export const CAP_SETPCAP = 8;
+
+// securebits(7): what PR_GET_SECUREBITS returns.
+export const SECBIT_NOROOT = 1 << 0;
 
 // getauxval(3)
 export const AT_SECURE = 23;

@@ -14,7 +14,9 @@ export const ERROR_CODES = [
   'file_operation_failed', 'file_caps_not_set', 'manifest_unreadable', 'manifest_invalid', 'install_not_verified',
   'install_group_not_enforced', 'nothing_to_uninstall', 'file_kept', 'prefix_not_real', 'target_cancels_ambient',
   'addon_unloadable', 'user_namespace', 'node_channel_set', 'policy_missing', 'policy_invalid', 'policy_unsafe',
-  'policy_denied',
+  'policy_denied', 'unknown_user', 'user_lookup_failed', 'user_switch_not_permitted', 'bounding_not_permitted',
+  'keep_caps_failed', 'capset_failed', 'setgroups_failed', 'setresgid_failed', 'setresuid_failed',
+  'bounding_drop_failed', 'no_new_privs_failed', 'privileges_not_as_asked',
   // The library's, and --json's for an error that is not capexec's own.
   'internal_error', 'caps_not_dropped', 'capexec_not_found',
 ] as const;

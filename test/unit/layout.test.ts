@@ -14,7 +14,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['api'],
   ['diagnose', 'install'],
   ['policy'],
-  ['caps', 'exec'],
+  ['caps', 'exec', 'identity'],
   ['kernel'],
   ['support'],
 ];

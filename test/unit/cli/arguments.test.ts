@@ -129,4 +129,42 @@ test('errors are JSON for a launch that asks for it, also when the arguments are
   assert.not.ok(wantsJsonErrors(['--print', '--json']));
 });
 
+test('--user selects root mode, where --cap may be empty or absent', () => {
+  const base = { mode: 'user', user: 'www-data', group: undefined, groups: undefined, clearGroups: false, keepBounding: false, noNewPrivs: false, resetEnv: false, preserveFds: 0 };
+  assert.equal(parseArguments(['--user', 'www-data', '--cap', 'net_bind_service', '--', 'node', 'server.js']), {
+    ...base, caps: ['net_bind_service'], command: ['node', 'server.js'],
+  });
+  assert.equal(parseArguments(['--user', 'www-data', 'true']), { ...base, caps: [], command: ['true'] });
+  assert.equal(parseArguments(['--user', 'www-data', '--cap', '', 'true']), { ...base, caps: [], command: ['true'] });
+  assert.equal(parseArguments(['--user=33', '--group', 'web', '--groups', 'web,logs', '--keep-bounding', '--no-new-privs', '--reset-env', '--preserve-fds', '1', 'true', '--no-new-privs']), {
+    ...base, user: '33', group: 'web', groups: ['web', 'logs'], keepBounding: true, noNewPrivs: true, resetEnv: true, preserveFds: 1, caps: [], command: ['true', '--no-new-privs'],
+  });
+  assert.equal(parseArguments(['--user', 'www-data', '--clear-groups', 'true']), { ...base, clearGroups: true, caps: [], command: ['true'] });
+});
+
+test('--group means the primary group with --user, and who may run capexec with --install', () => {
+  const user = parseArguments(['--user', 'www-data', '--group', 'web', 'true']);
+  assert.is(user.mode, 'user');
+  assert.is(user.mode === 'user' && user.group, 'web');
+  const install = parseArguments(['--install', '/opt/x', '--cap', 'net_admin', '--group', 'web']);
+  assert.is(install.mode === 'install' && install.group, 'web');
+  fails(['--install', '/opt/x', '--cap', 'net_admin', '--groups', 'web'], /--groups cannot be used with --install/);
+  fails(['--install', '/opt/x', '--cap', 'net_admin', '--user', 'x'], /--install and --user cannot be combined/);
+});
+
+test('root mode\'s options need --user, and conflicts are refused', () => {
+  for (const option of ['--groups=web', '--clear-groups', '--keep-bounding', '--no-new-privs', '--reset-env']) {
+    fails([option, '--cap', 'net_admin', 'true'], new RegExp(`^${option.replace(/=.*/, '')} needs --user`));
+  }
+  fails(['--group', 'x', '-c', 'net_admin', 'true'], /--group needs --install or --user/);
+  fails(['--user', 'x', '--groups', 'a', '--clear-groups', 'true'], /--groups and --clear-groups cannot be combined/);
+  fails(['--user', 'x', '--groups', 'a,,b', 'true'], /empty group name/);
+  fails(['--user', 'x', '--user', 'y', 'true'], /--user given more than once/);
+  fails(['--user', '', 'true'], /--user needs a user name or uid/);
+  fails(['--user', 'x'], /no command given/);
+  fails(['--user', 'x', '--doctor', 'true'], /--doctor and --user cannot be combined/);
+  fails(['--user', 'x', '--no-new-privs=1', 'true'], /--no-new-privs takes no value/);
+  fails(['--user', 'x', '--cap', 'a,,b', 'true'], /empty capability name/);
+});
+
 test.run();

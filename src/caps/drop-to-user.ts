@@ -119,8 +119,9 @@ export function verifyPrivileges(c: Libc, request: PrivilegeRequest): void {
   compare('permitted', setText(state.permitted), setText(wanted));
   compare('effective', setText(state.effective), setText(wanted));
   compare('inheritable', setText(state.inheritable), setText(wanted));
-  // The kernel keeps the ambient set within permitted and inheritable, just read as the
-  // request: only the requested capabilities can be ambient, so only they are asked.
+  // The kernel keeps the ambient set within the permitted and inheritable sets, just
+  // compared with the request: only requested capabilities can be ambient, so only they
+  // are asked about.
   compare('ambient', setText(maskOf(request.caps.filter((cap) => read(() => isAmbient(c, cap))))), setText(wanted));
   if (!request.keepBounding) compare('bounding', setText(readEachCap(request.lastCap, (cap) => read(() => inBounding(c, cap)))), setText(wanted));
   if (request.noNewPrivs) compare('no_new_privs', String(read(() => c.prctl(PR_GET_NO_NEW_PRIVS, 0, 0))), '1');

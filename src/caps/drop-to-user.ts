@@ -1,6 +1,7 @@
 import { CAP_SETGID, CAP_SETPCAP, CAP_SETUID, PR_CAPBSET_DROP, PR_CAPBSET_READ, PR_GET_KEEPCAPS, PR_GET_NO_NEW_PRIVS, PR_GET_SECUREBITS, PR_SET_KEEPCAPS, PR_SET_NO_NEW_PRIVS, SECBIT_NOROOT } from '../kernel/constants';
 import type { Libc } from '../kernel/libc';
 import { CapexecError, SyscallError, type ErrorCode } from '../support/errors';
+import { decodeFileCaps, fileCapsText } from './file-caps';
 import { capName, capsText } from './names';
 import { capsIn, hasCap, maskOf, namesIn, type CapMask } from './sets';
 import { clearAmbient, isAmbient, raiseAmbient, readCapState, writeCapState } from './state';
@@ -157,3 +158,15 @@ function step<T>(code: ErrorCode, what: string, call: () => T): T {
     throw new CapexecError(code, what, error.description, { cause: error });
   }
 }
+
+// A file whose capabilities are marked effective runs only when it gets every one it
+// names (commoncap.c, bprm_caps_from_vfs_caps); otherwise execve() fails with EPERM. With
+// the bounding and inheritable sets shrunk to the request, that is the usual reason an
+// exec after the drop is refused, and the fix is the file's own capabilities.
+export function starvedFileCaps(attribute: Buffer | undefined, caps: readonly number[]): { text: string; missing: number[] } | undefined {
+  const file = attribute === undefined ? undefined : decodeFileCaps(attribute);
+  if (file === undefined || !file.effective) return undefined;
+  const missing = capsIn(file.permitted & ~maskOf(caps));
+  return missing.length === 0 ? undefined : { text: fileCapsText(file), missing };
+}
+

@@ -5,6 +5,7 @@ import { prepareForExec, snapshotStdioFlags, socketActivationFds } from '../exec
 import { libc, type Libc } from '../kernel/libc';
 import { passCapabilities } from '../caps/pass';
 import { dropPrivileges, execRunsAsRoot } from '../caps/drop-to-user';
+import { execAfterDrop } from './root-launch';
 import { readCapLastCap } from '../kernel/proc';
 import { argvEntries, firstArgument, rawArgvTail, type RawArgv } from '../exec/raw-argv';
 import { mayChangePrivileges, openCommand } from '../exec/open-command';
@@ -43,7 +44,8 @@ export function launch(request: LaunchRequest): never {
     ? { command: opened, environment: undefined }
     : (require('../policy/apply') as typeof import('../policy/apply')).applyPolicy(c, caps, opened, args, lastCap);
   prepareForExec(c, stdioFlags, Math.max(request.preserveFds, socketActivationFds(c, process.pid)));
-  return execCommand(c, command, argv, environment);
+  const exec = (): never => execCommand(c, command, argv, environment);
+  return asRoot ? execAfterDrop(exec, command, caps, false) : exec();
 }
 
 function passOrExplain(c: Libc, caps: readonly number[], argv: RawArgv): void {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -145,6 +145,22 @@ privileged(rootMode, 'ip tuntap add … user U creates a tap device as that user
   assert.match(output, /Operation not permitted/);
   assert.match(output, /: tapcx: /);
   assert.match(output, new RegExp(`tun type tap .*user ${USER}`));
+});
+
+privileged(rootMode, 'a command whose effective file capabilities the request leaves out is refused by the kernel, and capexec says which to add', async () => {
+  const file = join(scratch, 'true-with-net-raw');
+  copyFileSync('/bin/true', file);
+  chmodSync(file, 0o755);
+  execFileSync('setcap', ['cap_net_raw+ep', file]);
+  const starved = await capexec('--user', USER, '--cap', 'net_bind_service', '--', file);
+  assert.is(starved.exitCode, 126);
+  assert.ok(isOneErrorLine(starved.stderr), String(starved.stderr));
+  assert.match(String(starved.stderr), /: its file capabilities are cap_net_raw\+ep, .*cap_net_raw is not requested \(add --cap cap_net_raw, or --keep-bounding\)$/);
+  assert.is((await capexec('--user', USER, '--cap', 'net_raw', '--', file)).exitCode, 0);
+  assert.is((await capexec('--user', USER, '--keep-bounding', '--', file)).exitCode, 0);
+  const asRoot = await capexec('--cap', 'net_admin', '--', file);
+  assert.is(asRoot.exitCode, 126);
+  assert.match(String(asRoot.stderr), /\(add --cap cap_net_raw\)$/);
 });
 
 privileged(rootMode, 'PID, exit status and death by signal pass through', async () => {

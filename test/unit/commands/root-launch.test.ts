@@ -48,6 +48,21 @@ test('the exec comes last, as the user, with the user\'s environment', () => {
   assert.ok(c.state.trace.indexOf('open(2621440)') > c.state.trace.indexOf('setresuid(33, 33, 33)'), 'the command is opened as the user');
 });
 
+// security.capability, revision 2, effective: cap_net_raw+ep, as Debian's ping has.
+const NET_RAW_EP = Buffer.from([0x01, 0x00, 0x00, 0x02, 0x00, 0x20, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+
+test('an exec refused for file capabilities the request leaves out says which to add', () => {
+  const xattrs = new Map([[`/proc/self/fd/${TRUE}\0security.capability`, NET_RAW_EP]]);
+  const error = launched(root({ xattrs, failures: { execveat: 'EPERM' } }), request());
+  assert.is(error.exitCode, 126);
+  assert.is(error.code, 'command_not_runnable');
+  assert.is(error.why, 'its file capabilities are cap_net_raw+ep, and the kernel runs such a file only with all of them; cap_net_raw is not requested');
+  assert.is(error.fix, 'add --cap cap_net_raw, or --keep-bounding');
+  const plain = launched(root({ failures: { execveat: 'EPERM' } }), request());
+  assert.is(plain.why, 'fake EPERM');
+  assert.is(plain.fix, undefined);
+});
+
 test('a caller who is not root hears so before any name is looked up, and nothing runs', () => {
   const c = new FakeLibc(rootState({ uids: [1000, 1000, 1000], caps: { permitted: 0n, effective: 0n }, users: USERS, groups: GROUPS }));
   const error = launched(c, request({ user: 'no-such-user' }));

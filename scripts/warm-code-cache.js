@@ -56,4 +56,28 @@ for (const warm of [
   }
 }
 
+// The rest of a launch: the command opened and judged, the process's first environment
+// read for Node's channel variables, and a policy launch's reading, parsing, matching,
+// environment and audit line, on a policy of this script's own (never the build
+// machine's /etc/capexec.conf).
+const opened = exported.openCommand(c, Buffer.from('/bin/true'));
+exported.mayChangePrivileges(opened);
+exported.argvEntries(exported.rawArgvTail(['true', '-x'], cmdline));
+exported.findNodeChannel(Buffer.from('PATH=/bin\0'));
+exported.readPolicy(c, '/nonexistent/capexec.conf', lastCap);
+const { rules } = exported.parsePolicy([
+  '# a rule of each kind',
+  'permit keepenv setenv { LANG=C A=$B -C } :nogroup cap net_admin,net_raw cmd /bin/true sha256 ' + '0'.repeat(64) + ' args -x "a b" ${USER}',
+  'deny nobody cap net_raw cmd /bin/true',
+  'permit 65534 cap net_admin',
+].join('\n'), lastCap);
+const loaded = rules.map((rule) => ({ ...rule, id: 65534, file: { dev: 1n, ino: 2n } }));
+const request = { caller: { uid: 65534, gids: [65534], name: 'nobody' }, caps: [12], file: { dev: 1n, ino: 2n }, args: [Buffer.from('-x')], sha256: () => '' };
+const glob = (pattern, text) => c.fnmatch(pattern, text);
+exported.decide(loaded, request, glob);
+exported.closestPermit(loaded, request, glob);
+exported.policyEnvironment([Buffer.from('TERM=x'), Buffer.from('BASH_FUNC_f%%=() { :; }')], loaded[0], 'nobody');
+exported.auditLine({ user: 'nobody', caps: [12], pwd: Buffer.from('/'), rule: '/etc/capexec.conf:2', command: [Buffer.from('/bin/true'), Buffer.from('a\nb')], denied: false });
+exported.closeCommand(opened);
+
 fs.writeFileSync(cachePath, script.createCachedData());

@@ -20,7 +20,6 @@ export interface Libc {
   environ(): bigint;
   // The entries of environ, byte for byte.
   environEntries(): Buffer[];
-  execve(path: bigint, argv: bigint, envp: bigint): SyscallError;
   // execveat(fd, "", argv, envp, AT_EMPTY_PATH): runs the very file fd names.
   execveat(fd: number, argv: bigint, envp: bigint): SyscallError;
   // open(2) of a path as bytes, with these flags; the fd, or a SyscallError.
@@ -99,31 +98,36 @@ export function bindLibc(koffi: Koffi): Libc {
     throw new CapexecError('unsupported_machine', 'unsupported machine', `capexec needs 64-bit little-endian pointers, not ${arch()}`);
   }
   const lib = koffi.load(null);
-  const capget = lib.func('int capget(void *header, void *data)');
-  const capset = lib.func('int capset(void *header, void *data)');
-  const prctl = lib.func('int prctl(int option, ...)');
-  const fcntl = lib.func('int fcntl(int fd, int cmd, ...)');
-  const signal = lib.func('void *signal(int sig, void *handler)');
-  const sigmask = lib.func('int pthread_sigmask(int how, void *set, void *old)');
-  const getenv = lib.func('void *getenv(const char *name)');
-  const strlen = lib.func('size_t strlen(void *s)');
-  const strerror = lib.func('const char *strerror(int errnum)');
-  const execve = lib.func('int execve(void *path, void *argv, void *envp)');
-  const execveat = lib.func('int execveat(int fd, const char *path, void *argv, void *envp, int flags)');
-  const open = lib.func('int open(void *path, int flags, ...)');
-  const memfdCreate = optional(() => lib.func('int memfd_create(const char *name, unsigned int flags)'));
-  const getxattr = lib.func('long getxattr(const char *path, const char *name, void *value, size_t size)');
+  // Every function is bound at its first call: each binding parses its prototype, and a
+  // launch uses a fraction of what the other modes need.
+  const later = (definition: string): ((...args: unknown[]) => unknown) => {
+    let bound: ((...args: unknown[]) => unknown) | undefined;
+    return (...args) => (bound ??= lib.func(definition))(...args);
+  };
+  const capget = later('int capget(void *header, void *data)');
+  const capset = later('int capset(void *header, void *data)');
+  const prctl = later('int prctl(int option, ...)');
+  const fcntl = later('int fcntl(int fd, int cmd, ...)');
+  const signal = later('void *signal(int sig, void *handler)');
+  const sigmask = later('int pthread_sigmask(int how, void *set, void *old)');
+  const getenv = later('void *getenv(const char *name)');
+  const strlen = later('size_t strlen(void *s)');
+  const strerror = later('const char *strerror(int errnum)');
+  const execveat = later('int execveat(int fd, const char *path, void *argv, void *envp, int flags)');
+  const open = later('int open(void *path, int flags, ...)');
+  let memfdCreate: ((...args: unknown[]) => unknown) | null | undefined;
+  const getxattr = later('long getxattr(const char *path, const char *name, void *value, size_t size)');
   const environ = lib.symbol('environ') as bigint;
-  const exit = lib.func('void _exit(int status)');
+  const exit = later('void _exit(int status)');
   const closeRange = optional(() => lib.func('int close_range(unsigned int first, unsigned int last, int flags)'));
-  const getauxval = lib.func('unsigned long getauxval(unsigned long type)');
-  const setxattr = lib.func('int setxattr(const char *path, const char *name, void *value, size_t size, int flags)');
-  const getpwnam = lib.func('int getpwnam_r(void *name, void *pwd, void *buf, size_t size, void *result)');
-  const getpwuid = lib.func('int getpwuid_r(unsigned int uid, void *pwd, void *buf, size_t size, void *result)');
-  const getgrnam = lib.func('int getgrnam_r(void *name, void *grp, void *buf, size_t size, void *result)');
-  const fnmatch = lib.func('int fnmatch(void *pattern, void *string, int flags)');
-  const openlog = lib.func('void openlog(void *ident, int option, int facility)');
-  const syslog = lib.func('void syslog(int priority, void *format, ...)');
+  const getauxval = later('unsigned long getauxval(unsigned long type)');
+  const setxattr = later('int setxattr(const char *path, const char *name, void *value, size_t size, int flags)');
+  const getpwnam = later('int getpwnam_r(void *name, void *pwd, void *buf, size_t size, void *result)');
+  const getpwuid = later('int getpwuid_r(unsigned int uid, void *pwd, void *buf, size_t size, void *result)');
+  const getgrnam = later('int getgrnam_r(void *name, void *grp, void *buf, size_t size, void *result)');
+  const fnmatch = later('int fnmatch(void *pattern, void *string, int flags)');
+  const openlog = later('void openlog(void *ident, int option, int facility)');
+  const syslog = later('void syslog(int priority, void *format, ...)');
 
   // Built on the first failure only: a launch that succeeds never needs it.
   let names: Map<number, string> | undefined;
@@ -183,11 +187,6 @@ export function bindLibc(koffi: Koffi): Libc {
     const area = memory(text.length + 1);
     area.view.write(`${text}\0`, 'latin1');
     return area.address;
-  };
-  // Root mode's calls, bound on first use: a launch that changes no identity never pays.
-  const later = (definition: string): ((...args: unknown[]) => unknown) => {
-    let bound: ((...args: unknown[]) => unknown) | undefined;
-    return (...args) => (bound ??= lib.func(definition))(...args);
   };
   const getgrgid = later('int getgrgid_r(unsigned int gid, void *grp, void *buf, size_t size, void *result)');
   const getgrouplist = later('int getgrouplist(void *user, unsigned int group, void *groups, void *count)');
@@ -269,10 +268,6 @@ export function bindLibc(koffi: Koffi): Libc {
         entries.push(Buffer.copyBytesFrom(new Uint8Array(koffi.view(pointer, length))));
       }
     },
-    execve: (path, argv, envp) => {
-      execve(path, argv, envp);
-      return failure('execve');
-    },
     execveat: (fd, argv, envp) => {
       execveat(fd, '', argv, envp, AT_EMPTY_PATH);
       return failure('execveat');
@@ -280,7 +275,8 @@ export function bindLibc(koffi: Koffi): Libc {
     open: (path, flags) => check('open', open(Buffer.concat([path, Buffer.alloc(1)]), flags) as number),
     memfdCreate: (name, flags) => {
       // glibc before 2.27 lacks the wrapper, as kernels before 3.17 lack the call.
-      if (memfdCreate === undefined) throw new SyscallError('memfd_create', 38, 'ENOSYS', 'Function not implemented');
+      if (memfdCreate === undefined) memfdCreate = optional(() => lib.func('int memfd_create(const char *name, unsigned int flags)')) ?? null;
+      if (memfdCreate === null) throw new SyscallError('memfd_create', 38, 'ENOSYS', 'Function not implemented');
       return check('memfd_create', memfdCreate(name, flags) as number);
     },
     getxattr: (path, name) => {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { capsText } from '../caps/names';
 import type { OpenedCommand } from '../exec/open-command';
@@ -134,7 +133,8 @@ class PinnedCopy {
     }
     const output = this.c.memfdCreate('capexec-pinned', MFD_CLOEXEC | MFD_ALLOW_SEALING);
     try {
-      const hash = createHash('sha256');
+      // Loaded here: node:crypto costs milliseconds to load, and only a pinned rule needs it.
+      const hash = (require('node:crypto') as typeof import('node:crypto')).createHash('sha256');
       const buffer = Buffer.alloc(1 << 20);
       for (let read = readSync(input, buffer); read > 0; read = readSync(input, buffer)) {
         hash.update(buffer.subarray(0, read));

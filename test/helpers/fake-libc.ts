@@ -71,7 +71,7 @@ export interface FakeState {
   // Memory handed out by alloc(), by address, for tests that read what was written.
   memory: Map<bigint, Buffer>;
   nextAddress: bigint;
-  // What execve() or execveat() was handed: a path's address, or the fd it ran.
+  // What execveat() was handed: the fd it ran.
   exec: { path: bigint; argv: bigint; envp: bigint } | { fd: number; argv: bigint; envp: bigint } | undefined;
   // Paths open() may open, with the fd each gets.
   files: Map<string, number>;
@@ -268,14 +268,6 @@ export class FakeLibc implements Libc {
 
   environEntries(): Buffer[] {
     return Object.entries(this.state.env).map(([name, value]) => Buffer.from(`${name}=${value}`));
-  }
-
-  execve(path: bigint, argv: bigint, envp: bigint): SyscallError {
-    this.state.calls.push('execve');
-    this.state.trace.push('execve');
-    this.state.exec = { path, argv, envp };
-    const failure = this.state.failures['execve'];
-    return this.error('execve', typeof failure === 'string' ? failure : 'ENOENT');
   }
 
   execveat(fd: number, argv: bigint, envp: bigint): SyscallError {

@@ -42,7 +42,7 @@ function fakeKoffi(results: Record<string, (...args: unknown[]) => unknown>, opt
 // The functions every binding needs, answering success; a test overrides what it is about.
 const ok = (overrides: Record<string, (...args: unknown[]) => unknown> = {}) => ({
   capget: () => 0, capset: () => 0, prctl: () => 0, fcntl: () => 0, signal: () => 0n, pthread_sigmask: () => 0,
-  getenv: () => null, strlen: () => 0, strerror: (errno: unknown) => `strerror ${String(errno)}`, execve: () => -1, execveat: () => -1, open: () => 3, memfd_create: () => 4,
+  getenv: () => null, strlen: () => 0, strerror: (errno: unknown) => `strerror ${String(errno)}`, execveat: () => -1, open: () => 3, memfd_create: () => 4,
   getxattr: () => 0, _exit: () => undefined, close_range: () => 0, getauxval: () => 0, setxattr: () => 0,
   getpwnam_r: () => 0, getpwuid_r: () => 0, getgrnam_r: () => 0, fnmatch: () => 1, openlog: () => undefined, syslog: () => undefined,
   ...overrides,
@@ -79,13 +79,30 @@ test('signal() returning SIG_ERR and pthread_sigmask() returning an errno both t
   assert.throws(() => c.unblockAllSignals(), syscallError('pthread_sigmask', 'EINVAL'));
 });
 
-test('an unset variable is undefined; a failed execve is returned, not thrown', () => {
-  const c = bindLibc(fakeKoffi(ok({ execve: () => [-1, 2] })).koffi);
+test('an unset variable is undefined; a failed execveat is returned, not thrown', () => {
+  const c = bindLibc(fakeKoffi(ok({ execveat: () => [-1, 2] })).koffi);
   assert.is(c.getenv('PATH'), undefined);
-  const error = c.execve(0n, 0n, 0n);
+  const error = c.execveat(3, 0n, 0n);
   assert.instance(error, SyscallError);
   assert.is(error.errno, 2);
   assert.is(c.errnoName(12345), 'errno 12345');
+});
+
+test('functions are bound at their first call, not when libc is bound', () => {
+  const { koffi, calls } = fakeKoffi(ok());
+  let bound = 0;
+  const load = koffi.load;
+  koffi.load = (path) => {
+    const lib = load(path);
+    return { ...lib, func: (definition) => { bound++; return lib.func(definition); } };
+  };
+  const c = bindLibc(koffi);
+  const atBind = bound;
+  c.fnmatch(Buffer.from('x'), Buffer.from('x'));
+  c.fnmatch(Buffer.from('x'), Buffer.from('y'));
+  assert.is(bound - atBind, 1);
+  assert.ok(atBind <= 2, `${atBind} functions bound up front`);
+  assert.is(calls.length, 2);
 });
 
 test('a machine without 64-bit pointers is refused before anything is bound', () => {

@@ -1,15 +1,17 @@
-import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { capsText } from '../caps/names';
 import type { OpenedCommand } from '../exec/open-command';
 import type { RawArgv } from '../exec/raw-argv';
 import { F_ADD_SEALS, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, MFD_ALLOW_SEALING, MFD_CLOEXEC } from '../kernel/constants';
 import type { Libc } from '../kernel/libc';
 import { CapexecError, type ErrorFinding } from '../support/errors';
-import { printable } from '../support/messages';
 import { audit } from './audit';
+import { currentCaller } from './caller';
 import { policyEnvironment } from './environment';
+import { sha256Reading } from './hash';
 import { loadPolicy, POLICY_PATH } from './load';
 import { closestPermit, decide, type Caller, type Glob, type LoadedRule, type Request } from './match';
+import { denial } from './messages';
 import { policyRequired } from './required';
 
 export interface PolicyLaunch {
@@ -24,7 +26,7 @@ export interface PolicyLaunch {
 // Without a policy file (and an executable that does not require one) capexec works as
 // it always has, and the launch is logged all the same.
 export function applyPolicy(c: Libc, caps: readonly number[], command: OpenedCommand, args: readonly Buffer[], lastCap: number): PolicyLaunch {
-  const caller = callerOf(c);
+  const caller = currentCaller(c);
   const logged = (rule: string | undefined, denied: boolean): void =>
     audit(c, { user: caller.name, caps, pwd: workingDirectory(), rule, command: [command.path, ...args], denied });
   let policy;
@@ -46,7 +48,7 @@ export function applyPolicy(c: Libc, caps: readonly number[], command: OpenedCom
   if (!decision.permit) {
     logged(decision.rule === undefined ? undefined : `${policy.path}:${decision.rule.line}`, true);
     pinned.discard();
-    throw denial(policy.path, caller, caps, command, decision.rule, closestPermit(policy.rules, request, glob));
+    throw refusal(policy.path, caller, caps, command, decision.rule, closestPermit(policy.rules, request, glob));
   }
   const rule = decision.rule;
   logged(`${policy.path}:${rule.line}`, false);
@@ -54,12 +56,6 @@ export function applyPolicy(c: Libc, caps: readonly number[], command: OpenedCom
   if (run !== command) pinned.keep();
   else pinned.discard();
   return { command: run, environment: block(policyEnvironment(c.environEntries(), rule, caller.name)) };
-}
-
-function callerOf(c: Libc): Caller {
-  const uid = process.getuid?.() ?? -1;
-  const gids = [process.getgid?.() ?? -1, ...(process.getgroups?.() ?? [])];
-  return { uid, gids, name: c.userById(uid)?.name ?? String(uid) };
 }
 
 function workingDirectory(): Buffer {
@@ -70,7 +66,7 @@ function workingDirectory(): Buffer {
   }
 }
 
-function denial(
+function refusal(
   path: string,
   caller: Caller,
   caps: readonly number[],
@@ -78,16 +74,13 @@ function denial(
   denying: LoadedRule | undefined,
   closest: { rule: LoadedRule; differences: string[] } | undefined,
 ): CapexecError {
-  const why = denying === undefined ? `no rule in ${printable(path)} permits it` : `${printable(path)}:${denying.line} denies it`;
   const finding: ErrorFinding = {
     id: 'policy_denied',
     severity: 'error',
-    message: closest === undefined
-      ? `${printable(path)} has no permit rule`
-      : `the closest rule, ${printable(path)}:${closest.rule.line}, does not fit: ${closest.differences.join('; ') || 'a later deny rule overrides it'}`,
-    fix: 'ask the administrator for a rule; capexec --list shows the rules that apply to you',
+    message: denial.closest(path, closest === undefined ? undefined : { line: closest.rule.line, differences: closest.differences }),
+    fix: denial.fix,
   };
-  return new CapexecError('policy_denied', `${printable(caller.name)} may not pass ${capsText(caps)} to ${printable(command.path)}`, why)
+  return new CapexecError('policy_denied', denial.what(caller.name, capsText(caps), command.path), denial.why(path, denying?.line))
     .attachFindings([finding]);
 }
 
@@ -133,15 +126,11 @@ class PinnedCopy {
     }
     const output = this.c.memfdCreate('capexec-pinned', MFD_CLOEXEC | MFD_ALLOW_SEALING);
     try {
-      // Loaded here: node:crypto costs milliseconds to load, and only a pinned rule needs it.
-      const hash = (require('node:crypto') as typeof import('node:crypto')).createHash('sha256');
-      const buffer = Buffer.alloc(1 << 20);
-      for (let read = readSync(input, buffer); read > 0; read = readSync(input, buffer)) {
-        hash.update(buffer.subarray(0, read));
-        for (let written = 0; written < read;) written += writeSync(output, buffer, written, read - written);
-      }
+      const hex = sha256Reading(input, (chunk) => {
+        for (let written = 0; written < chunk.length;) written += writeSync(output, chunk, written, chunk.length - written);
+      });
       this.c.fcntl(output, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
-      return { fd: output, hex: hash.digest('hex') };
+      return { fd: output, hex };
     } catch (error) {
       closeSync(output);
       throw error;

@@ -50,12 +50,16 @@ export function decide(rules: readonly LoadedRule[], request: Request, glob: Glo
   return decided?.action === 'permit' ? { permit: true, rule: decided } : { permit: false, rule: decided };
 }
 
+// Whether the rule's identity is the caller: its uid, or its real gid or a supplementary one.
+export function isFor(rule: LoadedRule, caller: Caller): boolean {
+  return rule.identity.kind === 'user' ? caller.uid === rule.id : caller.gids.includes(rule.id);
+}
+
 // What keeps a rule from fitting the request, in words for a message; empty when it fits.
 export function differences(rule: LoadedRule, request: Request, glob: Glob): string[] {
   const found: string[] = [];
   const { caller } = request;
-  const identityFits = rule.identity.kind === 'user' ? caller.uid === rule.id : caller.gids.includes(rule.id);
-  if (!identityFits) {
+  if (!isFor(rule, caller)) {
     found.push(rule.identity.kind === 'user' ? `it is for user ${printable(rule.identity.text)}` : `it is for group ${printable(rule.identity.text)}`);
   }
   if (rule.caps !== undefined) {

@@ -25,7 +25,8 @@ export const problems = {
     at(line, column, `${keyword} needs ${what}`, `e.g. ${EXAMPLES[keyword] ?? keyword}`),
   permitWithoutCap: (line: number, column: number) =>
     at(line, column, 'a permit rule without cap', 'name the capabilities it permits: cap net_admin'),
-  badCap: (line: number, column: number, why: string) => at(line, column, why, 'see capabilities(7) for the names; capexec --help'),
+  // `fix`: the capability names' own hint (did you mean ...?), when they have one.
+  badCap: (line: number, column: number, why: string, fix = 'see capabilities(7) for the names; capexec --help') => at(line, column, why, fix),
   relativeCmd: (line: number, column: number, path: string) =>
     at(line, column, `cmd ${printable(path)} is not a normalized absolute path`, 'give the full path, e.g. cmd /usr/bin/tunctl'),
   notAfterCmd: (line: number, column: number, keyword: string) =>
@@ -44,9 +45,25 @@ export const problems = {
   cmdUnsafe: (line: number, column: number, path: string, why: string) =>
     at(line, column, `cmd ${printable(path)}: ${why}, so its owner could replace the program this rule allows`,
       'make it and every directory above it root\'s and writable by no one else, or pin its content: sha256 HEX'),
-  runsOthers: (line: number, column: number, path: string, why: string) =>
+  // `byArguments`: exact args make the rule as narrow as they are.
+  runsOthers: (line: number, column: number, path: string, why: string, byArguments: boolean) =>
     at(line, column, `cmd ${printable(path)} ${why}, and every program it starts inherits the ambient capabilities`,
-      'allow a narrower command, or restrict its arguments with args', 'warning'),
+      byArguments ? 'restrict its arguments with args and exact words' : 'allow a narrower command, e.g. a root-owned script or program that does just the one job', 'warning'),
+  anyCommand: (line: number, column: number) =>
+    at(line, column, 'a permit rule without cmd permits its capabilities to any command', 'name the command: cmd /usr/bin/tunctl', 'warning'),
+};
+
+// Why a launch is refused, for its error line and for the policy_denied finding that a
+// refused launch and --doctor both show.
+export const denial = {
+  what: (user: string, caps: string, command: string | Buffer) => `${printable(user)} may not pass ${caps} to ${printable(command)}`,
+  why: (path: string, denyingLine: number | undefined) =>
+    denyingLine === undefined ? `no rule in ${printable(path)} permits it` : `${printable(path)}:${denyingLine} denies it`,
+  closest: (path: string, closest: { line: number; differences: readonly string[] } | undefined) =>
+    closest === undefined
+      ? `${printable(path)} has no permit rule`
+      : `the closest rule, ${printable(path)}:${closest.line}, does not fit: ${closest.differences.join('; ') || 'a later deny rule overrides it'}`,
+  fix: 'ask the administrator for a rule; capexec --list shows the rules that apply to you',
 };
 
 const EXAMPLES: Record<string, string> = {
@@ -54,6 +71,29 @@ const EXAMPLES: Record<string, string> = {
   cmd: 'cmd /usr/bin/tunctl',
   sha256: 'sha256 followed by what sha256sum prints',
   setenv: 'setenv { LANG=C.UTF-8 }',
+};
+
+// What capexec --check and --list print.
+export const report = {
+  valid: (path: string, rules: number, warnings: number) =>
+    `${printable(path)}: valid, ${rules} rule${rules === 1 ? '' : 's'}${warnings === 0 ? '' : `, ${warnings} warning${warnings === 1 ? '' : 's'}`}`,
+  invalid: (path: string, errors: number, installed: boolean) =>
+    `${printable(path)}: ${errors} error${errors === 1 ? '' : 's'}, so capexec ${installed ? 'refuses' : 'would refuse'} every launch by a user other than root`,
+  unusable: (path: string, why: string, fix: string) =>
+    `${printable(path)}: ${why}, so capexec refuses every launch by a user other than root (${fix})`,
+  noPolicy: (path: string, required: boolean) => required
+    ? `no ${printable(path)}: this capexec requires one, so it refuses every launch by a user other than root`
+    : `no ${printable(path)}: no policy, so whoever may run capexec may pass any capability it holds to any command`,
+  noCandidate: (path: string) => `${printable(path)} does not exist`,
+  permit: (where: string) => `permit ${where}`,
+  deny: (where: string | undefined) => `deny ${where ?? '(no rule)'}`,
+  rootNeedsNoRule: 'root needs no rule',
+  noSuchUser: (name: string) => `no user '${printable(name)}'`,
+  listHeader: (path: string, user: string, uid: number, gids: readonly number[]) =>
+    `rules in ${printable(path)} for ${printable(user)} (uid ${uid}, gids ${gids.join(',')}); the last that fits a launch decides:`,
+  listNone: (path: string, user: string) => `no rule in ${printable(path)} is for ${printable(user)}, so capexec refuses every launch of theirs`,
+  listRoot: 'root\'s own launches need no rule',
+  listed: (path: string, line: number, text: string) => `${printable(path)}:${line}: ${printable(text)}`,
 };
 
 export function problemLine(file: string, problem: PolicyProblem): string {

@@ -8,6 +8,7 @@ import type { FileId, LoadedRule } from './match';
 import { problems } from './messages';
 import { parsePolicy } from './parse';
 import type { PolicyProblem, Rule } from './rule';
+import { runsOthers } from './unsafe';
 
 export const POLICY_PATH = '/etc/capexec.conf';
 
@@ -23,11 +24,34 @@ export interface Policy {
 // opened once, without following a link, and judged and read from that fd.
 export function readPolicy(c: Libc, path: string, lastCap: number): Policy | undefined {
   const text = readPolicyText(path);
-  if (text === undefined) return undefined;
+  return text === undefined ? undefined : policyOf(c, path, text, lastCap);
+}
+
+// A file meant to become the policy, checked before it is put in place (capexec --check
+// FILE, as visudo -cf): everything readPolicy() checks but the file's own owner and mode,
+// which are those of the copy, not of what will be installed. undefined when there is
+// no file.
+export function readCandidatePolicy(c: Libc, path: string, lastCap: number): Policy | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    if (systemErrorCode(error) === 'ENOENT') return undefined;
+    throw new CapexecError('policy_unreadable', `cannot read ${printable(path)}`, systemErrorCode(error) ?? 'error', { fix: `check it: ls -l ${printable(path)}` });
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw unusable(path, 'it is not a regular file', 'give the policy as a regular file');
+    return policyOf(c, path, readFileSync(fd, 'utf8'), lastCap);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function policyOf(c: Libc, path: string, text: string, lastCap: number): Policy {
   const parsed = parsePolicy(text, lastCap);
   const resolved = parsed.rules.map((rule) => resolveRule(c, rule));
   const rules = resolved.flatMap((item) => ('rule' in item ? [item.rule] : []));
-  const found = [...parsed.problems, ...resolved.flatMap((item) => ('problem' in item ? [item.problem] : []))];
+  const found = [...parsed.problems, ...resolved.flatMap((item) => ('problem' in item ? [item.problem] : [])), ...runsOthers(rules)];
   return { path, rules, problems: found.sort((a, b) => a.line - b.line || a.column - b.column) };
 }
 

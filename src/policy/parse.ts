@@ -151,7 +151,7 @@ function parseCaps(value: Word, lastCap: number): { caps: number[] } | { problem
     return { caps: resolveCapNames(names, lastCap) };
   } catch (error) {
     if (!(error instanceof CapexecError)) throw error;
-    return { problem: problems.badCap(value.line, value.column, error.why === undefined ? error.what : `${error.what}: ${error.why}`) };
+    return { problem: problems.badCap(value.line, value.column, error.why === undefined ? error.what : `${error.what}: ${error.why}`, error.fix) };
   }
 }
 

@@ -7,20 +7,27 @@ import type { Libc } from '../kernel/libc';
 import { mountOfFd, readMounts, readSysctl } from '../kernel/proc';
 import { parseRange, parseUnsigned, type MountEntry } from '../kernel/proc-parse';
 import { CapexecError, probe, SyscallError, systemErrorCode } from '../support/errors';
-import type { CommandFacts, DeviceFacts, ExecutableFacts, Facts, InstalledCopy, SysctlFacts, XattrRead } from './facts';
+import { closeCommand, openCommand, type OpenedCommand } from '../exec/open-command';
+import { askPolicy } from '../policy/ask';
+import { currentCaller } from '../policy/caller';
+import { loadPolicy, POLICY_PATH, type Policy } from '../policy/load';
+import { policyRequired } from '../policy/required';
+import type { CommandFacts, DeviceFacts, ExecutableFacts, Facts, InstalledCopy, PolicyFacts, SysctlFacts, XattrRead } from './facts';
 
 const TUN_DEVICE = '/dev/net/tun';
 
 // `installation` is what install/ found out about the executable, for its layer to tell.
 export function collectFacts(c: Libc, requested: readonly number[], command: CommandToInspect | undefined, installation?: InstalledCopy): Facts {
   const mounts = readMounts();
+  const state = readProcessState(c);
   return {
     requested,
-    process: readProcessState(c),
+    process: state,
     executable: executableFacts(c, mounts, installation),
     command: command === undefined ? undefined : commandFacts(c, mounts, command),
     tun: deviceFacts(TUN_DEVICE),
     sysctl: sysctlFacts(),
+    policy: command === undefined || process.getuid?.() === 0 ? undefined : policyFacts(c, requested, command, state.capLastCap),
   };
 }
 
@@ -82,6 +89,36 @@ function commandFacts(c: Libc, mounts: readonly MountEntry[], command: CommandTo
   }
   const { stats, mount, capability } = inspected;
   return { path: command.path, args: command.args, mount, capability, mode: stats.mode, uid: stats.uid, gid: stats.gid };
+}
+
+function policyFacts(c: Libc, requested: readonly number[], command: CommandToInspect, lastCap: number): PolicyFacts | undefined {
+  let policy: Policy | undefined;
+  try {
+    policy = loadPolicy(c, POLICY_PATH, lastCap, policyRequired());
+  } catch (error) {
+    if (!(error instanceof CapexecError)) throw error;
+    return { kind: 'unusable', what: error.why === undefined ? error.what : `${error.what}: ${error.why}`, fix: error.fix ?? 'capexec --check' };
+  }
+  if (policy === undefined) return undefined;
+  let opened: OpenedCommand;
+  try {
+    opened = openCommand(c, command.path);
+  } catch (error) {
+    // Not there to be decided about: the launch fails on that before the policy.
+    if (error instanceof CapexecError) return undefined;
+    throw error;
+  }
+  try {
+    const caller = currentCaller(c);
+    const { decision, closest } = askPolicy(c, policy.rules, caller, requested, opened, command.args);
+    if (decision.permit) return { kind: 'permit', path: policy.path, line: decision.rule.line };
+    return {
+      kind: 'deny', path: policy.path, user: caller.name, line: decision.rule?.line,
+      closest: closest === undefined ? undefined : { line: closest.rule.line, differences: closest.differences },
+    };
+  } finally {
+    closeCommand(opened);
+  }
 }
 
 function deviceFacts(path: string): DeviceFacts {

@@ -5,6 +5,7 @@ import { checkNoAmbientSupport } from './checks/no-ambient-support';
 import { checkNoFileCaps } from './checks/no-file-caps';
 import { checkNoNewPrivs } from './checks/no-new-privs';
 import { checkNosuid } from './checks/nosuid';
+import { checkPolicyDenied } from './checks/policy-denied';
 import { missingFromPermitted } from './checks/requested';
 import { checkTargetCancelsAmbient } from './checks/target-cancels-ambient';
 import { checkTraced } from './checks/traced';
@@ -17,11 +18,12 @@ import type { Finding } from './findings';
 export type Check = (facts: Facts) => Finding[];
 
 // In the order a reader should fix them: how capexec got its capabilities, whether it
-// can pass them on, then what happens to them in the command.
+// can pass them on, then what happens to them in the command, and last whether the
+// policy lets the launch go ahead at all.
 export const CHECKS: readonly Check[] = [
   checkNosuid, checkTraced, checkNoNewPrivs, checkNoFileCaps, checkFileCapsRootid, checkBounding,
   checkAmbientLocked, checkNoAmbientSupport, checkTargetCancelsAmbient, checkTunPermission,
-  checkWrongCap, checkUserNamespace,
+  checkWrongCap, checkUserNamespace, checkPolicyDenied,
 ];
 
 export interface Diagnosis {

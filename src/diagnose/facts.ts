@@ -53,6 +53,14 @@ export interface SysctlFacts {
   pingGroupRange: readonly [number, number] | undefined;
 }
 
+// What /etc/capexec.conf decides about this caller passing the requested capabilities to
+// the command, as a launch would decide it.
+export type PolicyFacts =
+  | { kind: 'permit'; path: string; line: number }
+  | { kind: 'deny'; path: string; user: string; line: number | undefined; closest: { line: number; differences: readonly string[] } | undefined }
+  // A policy a launch cannot use (broken, unsafe, or required and missing): it refuses all.
+  | { kind: 'unusable'; what: string; fix: string };
+
 export interface Facts {
   requested: readonly number[];
   process: ProcessState;
@@ -60,4 +68,7 @@ export interface Facts {
   command: CommandFacts | undefined;
   tun: DeviceFacts;
   sysctl: SysctlFacts;
+  // Only for a caller other than root, with a command, under a policy: root's launches
+  // need no rule, and without a command there is nothing to decide.
+  policy: PolicyFacts | undefined;
 }

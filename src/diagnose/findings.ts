@@ -1,7 +1,8 @@
 import { capsText, capName, installCommand, setcapCommand } from '../caps/names';
 import { capsIn, hasCap, type CapMask } from '../caps/sets';
 import { octalMode, printable } from '../support/messages';
-import type { DeviceFacts, InstalledCopy } from './facts';
+import type { DeviceFacts, InstalledCopy, PolicyFacts } from './facts';
+import { denial } from '../policy/messages';
 import { uidMapText, type MountEntry, type UidMapEntry } from '../kernel/proc-parse';
 import { fileCapsText, type FileCaps } from '../caps/file-caps';
 
@@ -12,7 +13,7 @@ import { fileCapsText, type FileCaps } from '../caps/file-caps';
 export const FINDING_IDS = [
   'nosuid', 'traced', 'no_new_privs', 'no_file_caps', 'file_caps_rootid', 'bounding',
   'ambient_locked', 'no_ambient_support', 'target_cancels_ambient', 'tun_permission',
-  'wrong_cap', 'user_namespace',
+  'wrong_cap', 'user_namespace', 'policy_denied',
 ] as const;
 
 export type FindingId = (typeof FINDING_IDS)[number];
@@ -222,4 +223,13 @@ export function userNamespace(uidMap: readonly UidMapEntry[]): Finding {
     message: `capexec runs in a user namespace other than the initial one (uid_map: ${uidMapText(uidMap)}): its capabilities act only on what that namespace owns, not on the host's devices or network`,
     fix: 'run capexec in the initial user namespace, outside the container',
   };
+}
+
+// The wording is the policy's own, as a refused launch words it.
+export function policyDenied(policy: Exclude<PolicyFacts, { kind: 'permit' }>, caps: readonly number[], command: Buffer | undefined): Finding {
+  if (policy.kind === 'unusable') {
+    return { id: 'policy_denied', severity: 'error', message: `${policy.what}, so every launch by a user other than root is refused`, fix: policy.fix };
+  }
+  const refused = `${denial.what(policy.user, capsText(caps), command ?? 'the command')}: ${denial.why(policy.path, policy.line)}`;
+  return { id: 'policy_denied', severity: 'error', message: `${refused}; ${denial.closest(policy.path, policy.closest)}`, fix: denial.fix };
 }

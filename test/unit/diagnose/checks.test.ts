@@ -154,7 +154,7 @@ test('diagnose: several causes are all reported, in order', () => {
 test('diagnose: a missing cap is never ok, even when no check knows why', () => {
   const diagnosis = diagnose(notPermitted(), []);
   assert.equal(diagnosis, { ok: false, missing: [NET_ADMIN], findings: [] });
-  assert.is(CHECKS.length, 12);
+  assert.is(CHECKS.length, 13);
 });
 
 test.run();

@@ -8,10 +8,10 @@ import { bit, command, facts, mount, NET_ADMIN, NET_RAW } from '../../fixtures/f
 
 const HOSTILE = Buffer.concat([Buffer.from('/tmp/\x1b]0;owned\x07/'), Buffer.from([0xff]), Buffer.from('\ncapexec')]);
 
-test('the twelve finding ids, exactly as documented', () => {
+test('the thirteen finding ids, exactly as documented', () => {
   assert.equal([...FINDING_IDS], [
     'nosuid', 'traced', 'no_new_privs', 'no_file_caps', 'file_caps_rootid', 'bounding', 'ambient_locked',
-    'no_ambient_support', 'target_cancels_ambient', 'tun_permission', 'wrong_cap', 'user_namespace',
+    'no_ambient_support', 'target_cancels_ambient', 'tun_permission', 'wrong_cap', 'user_namespace', 'policy_denied',
   ]);
   assert.is(CHECKS.length, FINDING_IDS.length);
 });

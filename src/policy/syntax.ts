@@ -1,6 +1,7 @@
 // capexec.conf(5)'s lexical rules, as doas.conf(5) has them: one rule a line, words split
 // on blanks, `#` to the end of the line a comment, double quotes around a word with
-// blanks (a backslash escapes `"` or `\` inside them), `{` and `}` words of their own.
+// blanks (a backslash escapes `"` or `\` inside them), `{` and `}` words of their own
+// where a word would start (inside one, as in `${USER}`, they are part of it).
 
 export interface Word {
   text: string;
@@ -58,7 +59,8 @@ function splitWords(text: string, line: number): Line {
       }
     } else {
       const start = at;
-      while (at < text.length && !/[ \t\r#{}"]/.test(text[at] ?? '')) at++;
+      // A brace inside a word is part of it, so that `${USER}` in args is one word.
+      while (at < text.length && !/[ \t\r#"]/.test(text[at] ?? '')) at++;
       if (text[at] === '"') {
         return { error: { line, column: at + 1, what: 'a quote inside a word', fix: 'quote the whole word: "like this"' } };
       }

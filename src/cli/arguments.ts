@@ -22,14 +22,24 @@ export type Options =
     resetEnv: boolean;
     preserveFds: number;
     command: string[];
-  };
+  }
+  // file undefined: /etc/capexec.conf. query: would this user's launch be allowed?
+  | { mode: 'check'; file: string | undefined; query: CheckQuery | undefined }
+  | { mode: 'list' };
+
+export interface CheckQuery {
+  user: string;
+  caps: string[];
+  command: string[];
+}
 
 type Mode = Options['mode'];
 
 // Each option names the modes it belongs to; anything else is a conflict. --group is two
 // options: with --install, who may run the installed copy; with --user, the primary gid.
+// --user is two as well: a mode of its own, and with --check the user asked about.
 const OPTION_MODES: Record<string, readonly Mode[]> = {
-  cap: ['launch', 'doctor', 'install', 'user'],
+  cap: ['launch', 'doctor', 'install', 'user', 'check'],
   'preserve-fds': ['launch', 'user'],
   json: ['launch', 'print', 'doctor'],
   group: ['install', 'user'],
@@ -39,10 +49,13 @@ const OPTION_MODES: Record<string, readonly Mode[]> = {
   'no-new-privs': ['user'],
   'reset-env': ['user'],
 };
-const MODE_FLAGS = ['help', 'version', 'print', 'doctor', 'install', 'uninstall', 'user'] as const;
+const MODE_FLAGS = ['help', 'version', 'print', 'doctor', 'install', 'uninstall', 'user', 'check', 'list'] as const;
 
 const VALUE_OPTIONS = ['cap', 'preserve-fds', 'install', 'uninstall', 'group', 'user', 'groups'];
-const FLAG_OPTIONS = ['help', 'version', 'print', 'doctor', 'json', 'clear-groups', 'keep-bounding', 'reset-env'];
+// Options whose value may be left out: they take the next argument only when it is not
+// an option (`--check FILE --user alice`, `--check --user alice`).
+const OPTIONAL_VALUE_OPTIONS = ['check'];
+const FLAG_OPTIONS = ['help', 'version', 'print', 'doctor', 'json', 'clear-groups', 'keep-bounding', 'reset-env', 'list'];
 // minimist reads any --no-X as "X is false", so this one is taken out before it looks.
 const NO_NEW_PRIVS = '--no-new-privs';
 const ALIASES: Record<string, string> = { c: 'cap', h: 'help', V: 'version' };
@@ -59,7 +72,7 @@ const EXAMPLES: Record<string, string> = {
 };
 
 // Every long option, for the tests that keep --help and the man page in step.
-export const LONG_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...FLAG_OPTIONS, NO_NEW_PRIVS.slice(2)];
+export const LONG_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...OPTIONAL_VALUE_OPTIONS, ...FLAG_OPTIONS, NO_NEW_PRIVS.slice(2)];
 const SHORT_VALUE_OPTIONS = ['c'];
 
 export function parseArguments(args: readonly string[]): Options {
@@ -78,13 +91,16 @@ export function parseArguments(args: readonly string[]): Options {
       throw usage(mode === 'launch' ? `--${option} needs ${allowed.map((m) => `--${m}`).join(' or ')}` : `--${option} cannot be used with --${mode}`);
     }
   }
-  const takesCommand = mode === 'launch' || mode === 'doctor' || mode === 'user';
+  const takesCommand = mode === 'launch' || mode === 'doctor' || mode === 'user' || mode === 'check';
   if (command.length > 0 && !takesCommand) throw usage(`--${mode} takes no command`);
 
   switch (mode) {
     case 'help':
     case 'version':
+    case 'list':
       return { mode };
+    case 'check':
+      return { mode, file: checkFile(parsed['check']), query: checkQuery(parsed, command) };
     case 'print':
       return { mode, json: parsed['json'] === true };
     case 'uninstall':
@@ -148,7 +164,7 @@ function readOptions(args: readonly string[]): { parsed: minimist.ParsedArgs; co
   const optionArgs = allOptionArgs.filter((arg) => arg !== NO_NEW_PRIVS);
   const unknown: string[] = [];
   const parsed = minimist(optionArgs, {
-    string: VALUE_OPTIONS,
+    string: [...VALUE_OPTIONS, ...OPTIONAL_VALUE_OPTIONS],
     boolean: FLAG_OPTIONS,
     alias: ALIASES,
     unknown: (arg) => {
@@ -161,7 +177,8 @@ function readOptions(args: readonly string[]): { parsed: minimist.ParsedArgs; co
 }
 
 function modeFlags(parsed: minimist.ParsedArgs): Mode[] {
-  return MODE_FLAGS.filter((flag) => parsed[flag] !== undefined && parsed[flag] !== false);
+  const given = MODE_FLAGS.filter((flag) => parsed[flag] !== undefined && parsed[flag] !== false);
+  return given.includes('check') ? given.filter((flag) => flag !== 'user') : given;
 }
 
 // Like setpriv's "+" getopt string: options end at the first non-option or at --, so the
@@ -179,7 +196,11 @@ function splitAtCommand(args: readonly string[]): [string[], string[]] {
     const pieces = arg.startsWith('--') ? [arg] : shortOptions(arg);
     options.push(...pieces);
     i += 1;
-    if (takesNextArgument(pieces.at(-1) ?? '') && i < args.length) {
+    const last = pieces.at(-1) ?? '';
+    if (OPTIONAL_VALUE_OPTIONS.includes(last.slice(2)) && !(args[i] ?? '-').startsWith('-')) {
+      options.push(args[i] ?? '');
+      i += 1;
+    } else if (takesNextArgument(last) && i < args.length) {
       const value = args[i] ?? '';
       // `--install --cap net_admin`: getopt would take --cap as PREFIX; a name of ours in
       // the value's place is far more likely a missing value.
@@ -236,6 +257,25 @@ function capOption(value: unknown): string[] {
   });
   if (caps.length === 0) throw usage('no capability given', 'use --cap NAME, e.g. --cap net_admin');
   return caps;
+}
+
+function checkFile(value: unknown): string | undefined {
+  if (Array.isArray(value)) throw usage('--check given more than once');
+  return value === '' || typeof value !== 'string' ? undefined : value;
+}
+
+// --user, --cap and the command go together: each needs the others.
+function checkQuery(parsed: minimist.ParsedArgs, command: string[]): CheckQuery | undefined {
+  if (parsed['user'] === undefined) {
+    if (parsed['cap'] !== undefined || command.length > 0) {
+      throw usage('--check with --cap or a command needs --user', 'e.g. capexec --check --user alice --cap net_admin -- tunctl');
+    }
+    return undefined;
+  }
+  const user = single(parsed['user'], 'user', 'a user name or uid');
+  const caps = capOption(parsed['cap']);
+  if (command.length === 0) throw usage('--check --user needs a command', 'put it after --: capexec --check --user alice --cap net_admin -- tunctl');
+  return { user, caps, command };
 }
 
 function single(value: unknown, option: string, what: string): string {

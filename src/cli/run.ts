@@ -62,6 +62,10 @@ function main(args: readonly string[]): number {
       return (require('../commands/uninstall') as typeof import('../commands/uninstall')).uninstall(options);
     case 'user':
       return (require('../commands/root-launch') as typeof import('../commands/root-launch')).launchAsUser(options);
+    case 'check':
+      return (require('../commands/check') as typeof import('../commands/check')).check(options);
+    case 'list':
+      return (require('../commands/list') as typeof import('../commands/list')).list();
     default:
       return options satisfies never;
   }

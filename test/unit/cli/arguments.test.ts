@@ -167,4 +167,27 @@ test('root mode\'s options need --user, and conflicts are refused', () => {
   fails(['--user', 'x', '--cap', 'a,,b', 'true'], /empty capability name/);
 });
 
+test('--check takes FILE when one follows, and none when an option or nothing does', () => {
+  assert.equal(parseArguments(['--check']), { mode: 'check', file: undefined, query: undefined });
+  assert.equal(parseArguments(['--check', 'new.conf']), { mode: 'check', file: 'new.conf', query: undefined });
+  assert.equal(parseArguments(['--check=-odd.conf']), { mode: 'check', file: '-odd.conf', query: undefined });
+  const query = { user: 'alice', caps: ['net_admin'], command: ['tunctl', '-t', 'tap0'] };
+  assert.equal(parseArguments(['--check', 'new.conf', '--user', 'alice', '--cap', 'net_admin', '--', 'tunctl', '-t', 'tap0']), { mode: 'check', file: 'new.conf', query });
+  assert.equal(parseArguments(['--check', '--user', 'alice', '-c', 'net_admin', 'tunctl', '-t', 'tap0']), { mode: 'check', file: undefined, query });
+  assert.equal(parseArguments(['--list']), { mode: 'list' });
+});
+
+test('--check: --user, --cap and the command go together, and root mode\'s other options stay out', () => {
+  fails(['--check', 'a.conf', '--cap', 'net_admin'], /^--check with --cap or a command needs --user$/);
+  fails(['--check', '--', 'tunctl'], /^--check with --cap or a command needs --user$/);
+  fails(['--check', '--user', 'alice', '--', 'tunctl'], /^no capability given$/);
+  fails(['--check', '--user', 'alice', '--cap', 'net_admin'], /^--check --user needs a command$/);
+  fails(['--check', '--user', '--cap', 'net_admin'], /^--user needs a user name or uid$/);
+  fails(['--check', '--user', 'alice', '--groups', 'adm', '--cap', 'net_admin', 'true'], /^--groups cannot be used with --check$/);
+  fails(['--check', 'a', '--check', 'b'], /^--check given more than once$/);
+  fails(['--list', '--check'], /^--check and --list cannot be combined$/);
+  fails(['--list', 'tunctl'], /^--list takes no command$/);
+  fails(['--doctor', '--user', 'alice', '--cap', 'net_admin'], /^--doctor and --user cannot be combined$/);
+});
+
 test.run();

@@ -1,0 +1,33 @@
+// Bad lines of capexec.conf and exactly what capexec --check says about each, as line 1
+// of /etc/capexec.conf. The man page, capexec.conf(5), shows the same table; a test keeps
+// the two in step.
+export const BAD_INPUTS: readonly (readonly [string, string])[] = [
+  ["allow alice cap net_admin", "/etc/capexec.conf:1:1: a rule starts with permit or deny, not 'allow' (e.g. permit :netadmins cap net_admin cmd /usr/bin/tunctl)"],
+  ["\"permit\" alice cap net_admin", "/etc/capexec.conf:1:1: a rule starts with permit or deny, not 'permit' (e.g. permit :netadmins cap net_admin cmd /usr/bin/tunctl)"],
+  ["permit", "/etc/capexec.conf:1:7: no user or :group after the options (name who the rule is for: a user, a uid, :group or :gid)"],
+  ["permit keepenv", "/etc/capexec.conf:1:15: no user or :group after the options (name who the rule is for: a user, a uid, :group or :gid)"],
+  ["permit al!ce cap net_admin", "/etc/capexec.conf:1:8: 'al!ce' is not a user name, uid, :group or :gid (e.g. alice, 1000, :netadmins or :117)"],
+  ["permit alice", "/etc/capexec.conf:1:1: a permit rule without cap (name the capabilities it permits: cap net_admin)"],
+  ["permit alice cap", "/etc/capexec.conf:1:14: cap needs a comma-separated list of capabilities (e.g. cap net_admin,net_raw)"],
+  ["permit alice cap net_admn", "/etc/capexec.conf:1:18: unknown capability 'net_admn' (did you mean net_admin?)"],
+  ["permit alice cap net_admin,,net_raw", "/etc/capexec.conf:1:18: empty capability name in 'net_admin,,net_raw' (see capabilities(7) for the names; capexec --help)"],
+  ["permit alice cap all", "/etc/capexec.conf:1:18: --cap 'all': capexec passes named capabilities only, never all of them (name each one the command needs, e.g. --cap net_admin,net_raw)"],
+  ["permit alice cap net_admin cmd", "/etc/capexec.conf:1:28: cmd needs an absolute path (e.g. cmd /usr/bin/tunctl)"],
+  ["permit alice cap net_admin cmd tunctl", "/etc/capexec.conf:1:32: cmd tunctl is not a normalized absolute path (give the full path, e.g. cmd /usr/bin/tunctl)"],
+  ["permit alice cap net_admin cmd /usr/bin/../bin/tunctl", "/etc/capexec.conf:1:32: cmd /usr/bin/../bin/tunctl is not a normalized absolute path (give the full path, e.g. cmd /usr/bin/tunctl)"],
+  ["permit alice cap net_admin sha256 abc", "/etc/capexec.conf:1:28: sha256 without cmd before it (sha256 belongs to a cmd: cmd /usr/bin/tunctl sha256 ...)"],
+  ["permit alice cap net_admin args -t tap0", "/etc/capexec.conf:1:28: args without cmd before it (args belongs to a cmd: cmd /usr/bin/tunctl args ...)"],
+  ["permit alice cap net_admin cmd /usr/bin/tunctl sha256", "/etc/capexec.conf:1:48: sha256 needs 64 hexadecimal digits (e.g. sha256 followed by what sha256sum prints)"],
+  ["permit alice cap net_admin cmd /usr/bin/tunctl sha256 xyz", "/etc/capexec.conf:1:55: sha256 'xyz' is not 64 hexadecimal digits (sha256sum FILE prints it)"],
+  ["permit alice cap net_admin cap net_raw", "/etc/capexec.conf:1:28: cap given twice (give it once)"],
+  ["permit alice cap net_admin cmd /a cmd /b", "/etc/capexec.conf:1:35: cmd given twice (give it once)"],
+  ["permit alice cap net_admin nopass", "/etc/capexec.conf:1:28: unknown keyword 'nopass' (the words after the identity are cap, cmd, sha256 and args)"],
+  ["deny keepenv alice", "/etc/capexec.conf:1:6: keepenv on a deny rule (keepenv and setenv belong to permit rules)"],
+  ["permit keepenv keepenv alice cap net_admin", "/etc/capexec.conf:1:16: keepenv given twice (give it once)"],
+  ["permit setenv alice cap net_admin", "/etc/capexec.conf:1:8: setenv needs a list in braces (e.g. setenv { LANG=C.UTF-8 })"],
+  ["permit setenv { PATH alice cap net_admin", "/etc/capexec.conf:1:15: setenv { without its } (close the list with })"],
+  ["permit setenv { 1X=2 } alice cap net_admin", "/etc/capexec.conf:1:17: setenv item '1X=2' is not VAR=value, VAR or -VAR (e.g. setenv { LANG=C.UTF-8 TERM -TZ })"],
+  ["permit \"alice cap net_admin", "/etc/capexec.conf:1:8: unterminated quote (close the word with \")"],
+  ["permit alice cap net_admin cmd \"/usr/bin/tunctl\"x", "/etc/capexec.conf:1:49: text right after a closing quote (put a blank after the quoted word)"],
+  ["permit alice cap net_admin cmd /usr/bin/tun\"ctl\"", "/etc/capexec.conf:1:44: a quote inside a word (quote the whole word: \"like this\")"],
+];

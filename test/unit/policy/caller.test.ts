@@ -1,0 +1,51 @@
+import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { namedCaller } from '../../../src/policy/caller';
+import { sha256OfOpened, sha256Reading } from '../../../src/policy/hash';
+import { O_PATH } from '../../../src/kernel/constants';
+import { FakeLibc, fakeState } from '../../helpers/fake-libc';
+
+test('namedCaller: the account through NSS, by name or uid, with its primary group first and getgrouplist\'s', () => {
+  const c = new FakeLibc(fakeState({
+    users: [{ name: 'alice', uid: 1000, gid: 1000, home: '/home/alice', shell: '/bin/sh' }],
+    groups: [{ name: 'alice', gid: 1000, members: ['alice'] }, { name: 'netadmins', gid: 500, members: ['alice'] }, { name: 'sudo', gid: 27, members: ['bob', 'alice'] }, { name: 'staff', gid: 50, members: ['bob'] }],
+  }));
+  assert.equal(namedCaller(c, 'alice'), { uid: 1000, gids: [1000, 500, 27], name: 'alice' });
+  assert.equal(namedCaller(c, '1000'), { uid: 1000, gids: [1000, 500, 27], name: 'alice' });
+  assert.is(namedCaller(c, 'bob'), undefined);
+});
+
+test('sha256: of what the fd reads, every chunk handed on; an O_PATH fd hashed through a readable open', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'capexec-hash-'));
+  try {
+    const path = join(dir, 'file');
+    const content = Buffer.alloc(3 * (1 << 20) + 17, 0x61);
+    writeFileSync(path, content);
+    const expected = createHash('sha256').update(content).digest('hex');
+    const fd = openSync(path, 'r');
+    const chunks: Buffer[] = [];
+    try {
+      assert.is(sha256Reading(fd, (chunk) => chunks.push(Buffer.from(chunk))), expected);
+    } finally {
+      closeSync(fd);
+    }
+    assert.ok(Buffer.concat(chunks).equals(content));
+    const opened = openSync(path, O_PATH);
+    try {
+      assert.is(sha256OfOpened(opened), expected);
+      // Root reads any file; for anyone else a mode 0 file is unreadable, and matches no pin.
+      chmodSync(path, 0);
+      assert.is(sha256OfOpened(opened), process.getuid?.() === 0 ? expected : '');
+    } finally {
+      closeSync(opened);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();

@@ -1,4 +1,5 @@
 import minimist from 'minimist';
+import type { CheckQuery } from '../commands/check';
 import { CapexecError } from '../support/errors';
 import { printable } from '../support/messages';
 
@@ -26,12 +27,6 @@ export type Options =
   // file undefined: /etc/capexec.conf. query: would this user's launch be allowed?
   | { mode: 'check'; file: string | undefined; query: CheckQuery | undefined }
   | { mode: 'list' };
-
-export interface CheckQuery {
-  user: string;
-  caps: string[];
-  command: string[];
-}
 
 type Mode = Options['mode'];
 

@@ -10,6 +10,8 @@ export const HELP = `Usage: capexec [-c|--cap CAPS]... [--preserve-fds N] [--] C
        capexec --print [--json]
        capexec --install PREFIX --cap CAPS [--group NAME]
        capexec --uninstall PREFIX
+       capexec --check [FILE] [--user NAME --cap CAPS -- COMMAND [ARG...]]
+       capexec --list
 
 Run COMMAND with exactly the capabilities CAPS, passed through the ambient set.
 capexec itself needs them in its permitted set (setcap CAPS+p on its file).
@@ -40,6 +42,11 @@ Options:
       --no-new-privs    with --user: set no_new_privs before the exec
       --reset-env       with --user: clear the environment but TERM; set a
                         safe PATH (HOME, USER, LOGNAME, SHELL are always set)
+      --check [FILE]    check the policy (FILE, or /etc/capexec.conf) and print
+                        each problem as FILE:LINE:COL; exit 0 if valid, 1 if not
+      --user NAME       with --check: would NAME's launch of COMMAND with CAPS
+                        be allowed? prints permit or deny and the rule's line
+      --list            show the policy's rules that apply to you
   -h, --help            show this help and exit
   -V, --version         show the version and exit
 
@@ -49,9 +56,10 @@ exit status is capexec's.
 
 Exit status: COMMAND's own; 125 capexec failed (a refused capability is
 followed by its causes, as --doctor finds them); 126 COMMAND cannot be run;
-127 COMMAND not found.
+127 COMMAND not found. A user other than root launches only what
+/etc/capexec.conf permits, when it exists; see capexec.conf(5).
 
 Examples: capexec --cap net_admin -- tunctl -u alice -t tap0
           capexec --user www-data --cap net_bind_service -- node server.js
-See capexec(1).
+See capexec(1) and capexec.conf(5).
 `;

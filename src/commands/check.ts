@@ -1,5 +1,4 @@
 import { resolveCapNames } from '../caps/names';
-import type { CheckQuery } from '../cli/arguments';
 import { closeCommand, openCommand } from '../exec/open-command';
 import { argvEntries, rawArgvTail } from '../exec/raw-argv';
 import { resolveCommand } from '../exec/resolve-command';
@@ -13,6 +12,13 @@ import { denial, problemLine, report } from '../policy/messages';
 import { policyRequired } from '../policy/required';
 import { CapexecError } from '../support/errors';
 import { writeAll } from '../support/output';
+
+// Would this user's launch be allowed?
+export interface CheckQuery {
+  user: string;
+  caps: string[];
+  command: string[];
+}
 
 export interface CheckRequest {
   // undefined: /etc/capexec.conf.

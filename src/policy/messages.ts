@@ -48,7 +48,7 @@ export const problems = {
   // `byArguments`: exact args make the rule as narrow as they are.
   runsOthers: (line: number, column: number, path: string, why: string, byArguments: boolean) =>
     at(line, column, `cmd ${printable(path)} ${why}, and every program it starts inherits the ambient capabilities`,
-      byArguments ? 'restrict its arguments with args and exact words' : 'allow a narrower command, e.g. a root-owned script or program that does just the one job', 'warning'),
+      byArguments ? 'restrict its arguments with args, in words that cannot be options' : 'allow a narrower command, e.g. a root-owned script or program that does just the one job', 'warning'),
   anyCommand: (line: number, column: number) =>
     at(line, column, 'a permit rule without cmd permits its capabilities to any command', 'name the command: cmd /usr/bin/tunctl', 'warning'),
 };

@@ -7,14 +7,19 @@ import type { PolicyProblem, Rule } from './rule';
 // them: a permit rule for a shell permits whatever that shell runs. These are warnings,
 // for capexec --check: the administrator may mean it, and the rule stays in force.
 
-// Programs that run what their arguments name: with `args` of exact words they run only
-// that, so the rule is as narrow as its arguments.
-const BY_ARGUMENTS: readonly [RegExp, string][] = [
+// Programs that run another only through an option or keyword of theirs: with `args`
+// whose words cannot be one (exact words, or patterns that start with a literal
+// character other than `-`, such as "tap*"), they run nothing else.
+const BY_OPTION: readonly [RegExp, string][] = [
   [/^ip$/, "runs any command through 'ip netns exec'"],
   [/^tcpdump$/, 'runs any command through -z'],
   [/^find$/, 'runs any command through -exec'],
   [/^(?:[gmn]?awk)$/, 'runs commands through system()'],
   [/^sed$/, "runs commands through GNU sed's e command"],
+];
+
+// Programs whose arguments name the command they run: only exact words keep it one.
+const BY_ARGUMENTS: readonly [RegExp, string][] = [
   [/^(?:env|xargs|nice|ionice|nohup|timeout|setsid|stdbuf|chrt|taskset|flock|time|watch|script|chroot|unshare|nsenter|setpriv|capsh|strace|ltrace|sudo|doas|pkexec|runuser|capexec|systemd-run)$/,
     'runs the command its arguments name'],
 ];
@@ -30,6 +35,8 @@ const WHATEVER_ARGUMENTS: readonly [RegExp, string][] = [
 ];
 
 const GLOB = /[*?[]/;
+const exact = (args: readonly string[]): boolean => !args.some((arg) => GLOB.test(arg));
+const neverAnOption = (args: readonly string[]): boolean => args.every((arg) => !GLOB.test(arg) || /^[^-*?[\\]/.test(arg));
 
 export function runsOthers(rules: readonly Rule[]): PolicyProblem[] {
   return rules.flatMap((rule) => {
@@ -38,11 +45,14 @@ export function runsOthers(rules: readonly Rule[]): PolicyProblem[] {
     if (command === undefined) return [problems.anyCommand(rule.line, rule.columns.identity)];
     const name = posix.basename(command.path);
     const column = rule.columns.command ?? rule.columns.identity;
+    const warn = (why: string, byArguments: boolean): PolicyProblem[] => [problems.runsOthers(rule.line, column, command.path, why, byArguments)];
     const always = WHATEVER_ARGUMENTS.find(([pattern]) => pattern.test(name));
-    if (always !== undefined) return [problems.runsOthers(rule.line, column, command.path, always[1], false)];
-    const exact = command.args !== undefined && !command.args.some((arg) => GLOB.test(arg));
+    if (always !== undefined) return warn(always[1], false);
+    const args = command.args;
+    const byOption = BY_OPTION.find(([pattern]) => pattern.test(name));
+    if (byOption !== undefined && (args === undefined || !neverAnOption(args))) return warn(byOption[1], true);
     const byArguments = BY_ARGUMENTS.find(([pattern]) => pattern.test(name));
-    if (byArguments !== undefined && !exact) return [problems.runsOthers(rule.line, column, command.path, byArguments[1], true)];
+    if (byArguments !== undefined && (args === undefined || !exact(args))) return warn(byArguments[1], true);
     return [];
   });
 }

@@ -33,7 +33,7 @@ test('a valid candidate: exit 0, its warnings printed, its own mode not judged',
   assert.is(result.exitCode, 0);
   assert.is(result.stderr, '');
   assert.equal(result.stdout.split('\n'), [
-    `${path}:2:35: warning: cmd /usr/sbin/ip runs any command through 'ip netns exec', and every program it starts inherits the ambient capabilities (restrict its arguments with args and exact words)`,
+    `${path}:2:35: warning: cmd /usr/sbin/ip runs any command through 'ip netns exec', and every program it starts inherits the ambient capabilities (restrict its arguments with args, in words that cannot be options)`,
     `${path}: valid, 3 rules, 1 warning`,
   ]);
 });

@@ -18,17 +18,25 @@ test('shells, interpreters, editors and pagers: warned about whatever their argu
   ]);
 });
 
-test('programs that run what their arguments say: warned about unless args gives exact words', () => {
-  for (const path of ['/usr/sbin/ip', '/bin/ip', '/usr/bin/tcpdump', '/usr/bin/find', '/usr/bin/env', '/usr/bin/xargs', '/usr/bin/awk', '/usr/bin/gawk', '/usr/bin/mawk',
-    '/bin/sed', '/usr/bin/sudo', '/usr/bin/doas', '/usr/local/bin/capexec', '/usr/bin/nice', '/usr/bin/nohup', '/usr/bin/timeout', '/usr/bin/setsid', '/usr/bin/strace']) {
+test('programs that run others through an option: warned about unless args has no word that could be one', () => {
+  for (const path of ['/usr/sbin/ip', '/bin/ip', '/usr/bin/tcpdump', '/usr/bin/find', '/usr/bin/awk', '/usr/bin/gawk', '/usr/bin/mawk', '/bin/sed']) {
     assert.ok(isWarned(`permit alice cap net_admin cmd ${path}`), path);
-    assert.ok(isWarned(`permit alice cap net_admin cmd ${path} args -i "*"`), `${path} with a glob`);
+    for (const glob of ['"*"', '"-*"', '"?x"', '"[-]z"']) assert.ok(isWarned(`permit alice cap net_admin cmd ${path} args -i ${glob}`), `${path} args ${glob}`);
     assert.not.ok(isWarned(`permit alice cap net_admin cmd ${path} args -i eth0 \${USER}`), `${path} with exact args`);
+    assert.not.ok(isWarned(`permit alice cap net_admin cmd ${path} args tuntap add dev "tap*" mode tap`), `${path} with a prefixed pattern`);
   }
   assert.equal(warned('permit alice cap net_admin cmd /usr/sbin/ip'), [
-    "F:1:32: warning: cmd /usr/sbin/ip runs any command through 'ip netns exec', and every program it starts inherits the ambient capabilities (restrict its arguments with args and exact words)",
+    "F:1:32: warning: cmd /usr/sbin/ip runs any command through 'ip netns exec', and every program it starts inherits the ambient capabilities (restrict its arguments with args, in words that cannot be options)",
   ]);
-  assert.match(warned('permit alice cap net_raw cmd /usr/bin/tcpdump args -i "eth?"')[0] ?? '', /runs any command through -z/);
+  assert.match(warned('permit alice cap net_raw cmd /usr/bin/tcpdump args -i "*"')[0] ?? '', /runs any command through -z/);
+});
+
+test('programs whose arguments name the command: warned about unless args gives exact words', () => {
+  for (const path of ['/usr/bin/env', '/usr/bin/xargs', '/usr/bin/sudo', '/usr/bin/doas', '/usr/local/bin/capexec', '/usr/bin/nice', '/usr/bin/nohup', '/usr/bin/timeout', '/usr/bin/setsid', '/usr/bin/strace']) {
+    assert.ok(isWarned(`permit alice cap net_admin cmd ${path}`), path);
+    assert.ok(isWarned(`permit alice cap net_admin cmd ${path} args "/usr/bin/tun*"`), `${path} with a glob`);
+    assert.not.ok(isWarned(`permit alice cap net_admin cmd ${path} args /usr/bin/tunctl -u \${USER}`), `${path} with exact args`);
+  }
 });
 
 test('a permit rule without cmd permits any command; deny rules and narrow commands are not warned about', () => {

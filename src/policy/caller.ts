@@ -6,7 +6,8 @@ import type { Caller } from './match';
 // them now (a group added since login does not count, as for file permissions).
 export function currentCaller(c: Libc): Caller {
   const uid = process.getuid?.() ?? -1;
-  const gids = [process.getgid?.() ?? -1, ...(process.getgroups?.() ?? [])];
+  // Node's getgroups() may list the effective gid, often the real one again.
+  const gids = [...new Set([process.getgid?.() ?? -1, ...(process.getgroups?.() ?? [])])];
   return { uid, gids, name: c.userById(uid)?.name ?? String(uid) };
 }
 

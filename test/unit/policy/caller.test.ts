@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { namedCaller } from '../../../src/policy/caller';
+import { currentCaller, namedCaller } from '../../../src/policy/caller';
 import { sha256OfOpened, sha256Reading } from '../../../src/policy/hash';
 import { O_PATH } from '../../../src/kernel/constants';
 import { FakeLibc, fakeState } from '../../helpers/fake-libc';
@@ -17,6 +17,14 @@ test('namedCaller: the account through NSS, by name or uid, with its primary gro
   assert.equal(namedCaller(c, 'alice'), { uid: 1000, gids: [1000, 500, 27], name: 'alice' });
   assert.equal(namedCaller(c, '1000'), { uid: 1000, gids: [1000, 500, 27], name: 'alice' });
   assert.is(namedCaller(c, 'bob'), undefined);
+});
+
+test('currentCaller: the real ids of this process, the real gid first, each gid once', () => {
+  const caller = currentCaller(new FakeLibc(fakeState()));
+  assert.is(caller.uid, process.getuid?.());
+  assert.is(caller.gids[0], process.getgid?.());
+  assert.is(new Set(caller.gids).size, caller.gids.length);
+  assert.ok((process.getgroups?.() ?? []).every((gid) => caller.gids.includes(gid)));
 });
 
 test('sha256: of what the fd reads, every chunk handed on; an O_PATH fd hashed through a readable open', () => {

@@ -24,16 +24,18 @@ export function findUnsafeCommand(path: string, fs: CommandTrustFs): string | un
   if ('error' in root) return `/ ${root.error}`;
   const rootProblem = directoryProblem('/', root);
   if (rootProblem !== undefined) return rootProblem;
-  let directory = '/';
-  let parent: PathStat = root;
+  // The directories the walk stands in, each checked already, innermost last: `..` and
+  // an absolute link move the walk, and the next entry is judged by where it really is.
+  let walked: { path: string; stat: PathStat }[] = [{ path: '/', stat: root }];
   let pending = path.split('/').filter((part) => part !== '' && part !== '.');
   let links = 0;
   while (pending.length > 0) {
     const name = pending.shift() as string;
     if (name === '..') {
-      directory = posix.dirname(directory);
+      if (walked.length > 1) walked.pop();
       continue;
     }
+    const { path: directory, stat: parent } = walked[walked.length - 1] as { path: string; stat: PathStat };
     const here = posix.join(directory, name);
     const found = fs.lstat(here);
     if ('error' in found) return `${here} ${found.error}`;
@@ -42,15 +44,14 @@ export function findUnsafeCommand(path: string, fs: CommandTrustFs): string | un
     if (found.kind === 'symlink') {
       if (++links > MAX_LINKS) return `${path} has too many levels of symbolic links`;
       const target = fs.readlink(here);
-      if (target.startsWith('/')) directory = '/';
+      if (target.startsWith('/')) walked = [{ path: '/', stat: root }];
       pending = [...target.split('/').filter((part) => part !== '' && part !== '.'), ...pending];
       continue;
     }
     const last = pending.length === 0;
     const problem = last ? fileProblem(here, found) : directoryProblem(here, found);
     if (problem !== undefined) return problem;
-    directory = here;
-    parent = found;
+    walked.push({ path: here, stat: found });
   }
   return undefined;
 }

@@ -57,4 +57,15 @@ test('a link loop ends with an error, not a hang', () => {
   assert.is(findUnsafeCommand('/usr/bin/a', fs(loop)), '/usr/bin/a has too many levels of symbolic links');
 });
 
+test('after .. or an absolute link, an entry is judged by the directory it is really in', () => {
+  // /tmp/d is root's and 0755, so a user's link in it is safe; /tmp/d/../l is the same
+  // user's link straight in sticky /tmp, which they could replace.
+  const tree = { ...SYSTEM, '/tmp/d': dir(), '/tmp/l': link('/usr/bin/tunctl', 1000), '/tmp/d/l': link('/usr/bin/tunctl', 1000) };
+  assert.is(findUnsafeCommand('/tmp/d/l', fs(tree)), undefined);
+  assert.is(findUnsafeCommand('/tmp/d/../l', fs(tree)), '/tmp/l is in a shared sticky directory and owned by uid 1000');
+  // An absolute link out of /tmp/d leads back to / before its target is walked.
+  const out = { ...SYSTEM, '/tmp/d': dir(), '/tmp/d/x': link('/tmp/l2'), '/tmp/l2': link('/usr/bin/tunctl', 1000) };
+  assert.is(findUnsafeCommand('/tmp/d/x', fs(out)), '/tmp/l2 is in a shared sticky directory and owned by uid 1000');
+});
+
 test.run();

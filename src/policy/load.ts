@@ -22,9 +22,11 @@ export interface Policy {
 // The policy as the file says it, every problem found. undefined when there is no file.
 // The file must be root's and writable by nobody else, along its whole path; it is
 // opened once, without following a link, and judged and read from that fd.
-export function readPolicy(c: Libc, path: string, lastCap: number): Policy | undefined {
+// `warnings`: the rules that hand capabilities to programs that run others, for --check
+// and --list; a launch, which prints none, skips them.
+export function readPolicy(c: Libc, path: string, lastCap: number, warnings = true): Policy | undefined {
   const text = readPolicyText(path);
-  return text === undefined ? undefined : policyOf(c, path, text, lastCap);
+  return text === undefined ? undefined : policyOf(c, path, text, lastCap, warnings);
 }
 
 // A file meant to become the policy, checked before it is put in place (capexec --check
@@ -41,24 +43,24 @@ export function readCandidatePolicy(c: Libc, path: string, lastCap: number): Pol
   }
   try {
     if (!fstatSync(fd).isFile()) throw unusable(path, 'it is not a regular file', 'give the policy as a regular file');
-    return policyOf(c, path, readFileSync(fd, 'utf8'), lastCap);
+    return policyOf(c, path, readFileSync(fd, 'utf8'), lastCap, true);
   } finally {
     closeSync(fd);
   }
 }
 
-function policyOf(c: Libc, path: string, text: string, lastCap: number): Policy {
+function policyOf(c: Libc, path: string, text: string, lastCap: number, warnings: boolean): Policy {
   const parsed = parsePolicy(text, lastCap);
   const resolved = parsed.rules.map((rule) => resolveRule(c, rule));
   const rules = resolved.flatMap((item) => ('rule' in item ? [item.rule] : []));
-  const found = [...parsed.problems, ...resolved.flatMap((item) => ('problem' in item ? [item.problem] : [])), ...runsOthers(rules)];
+  const found = [...parsed.problems, ...resolved.flatMap((item) => ('problem' in item ? [item.problem] : [])), ...(warnings ? runsOthers(rules) : [])];
   return { path, rules, problems: found.sort((a, b) => a.line - b.line || a.column - b.column) };
 }
 
 // For a launch: the policy in force, or undefined for none. A broken policy, or a missing
 // one that this executable requires, refuses: one line naming FILE:LINE:COL.
 export function loadPolicy(c: Libc, path: string, lastCap: number, required: boolean): Policy | undefined {
-  const policy = readPolicy(c, path, lastCap);
+  const policy = readPolicy(c, path, lastCap, false);
   if (policy === undefined) {
     if (!required) return undefined;
     throw new CapexecError('policy_missing', `${printable(path)} does not exist`, 'this capexec runs commands only as a policy allows', {

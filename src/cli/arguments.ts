@@ -9,7 +9,8 @@ export type Options =
   | { mode: 'launch'; json: boolean; caps: string[]; preserveFds: number; command: string[] }
   | { mode: 'print'; json: boolean }
   | { mode: 'doctor'; json: boolean; caps: string[]; command: string[] }
-  | { mode: 'install'; prefix: string; caps: string[]; group: string | undefined }
+  // caps is empty with --policy and no --cap: the policy's permit rules decide them.
+  | { mode: 'install'; prefix: string; caps: string[]; group: string | undefined; policy: string | undefined }
   | { mode: 'uninstall'; prefix: string }
   | {
     mode: 'user';
@@ -43,10 +44,11 @@ const OPTION_MODES: Record<string, readonly Mode[]> = {
   'keep-bounding': ['user'],
   'no-new-privs': ['user'],
   'reset-env': ['user'],
+  policy: ['install'],
 };
 const MODE_FLAGS = ['help', 'version', 'print', 'doctor', 'install', 'uninstall', 'user', 'check', 'list'] as const;
 
-const VALUE_OPTIONS = ['cap', 'preserve-fds', 'install', 'uninstall', 'group', 'user', 'groups'];
+const VALUE_OPTIONS = ['cap', 'preserve-fds', 'install', 'uninstall', 'group', 'user', 'groups', 'policy'];
 // Options whose value may be left out: they take the next argument only when it is not
 // an option (`--check FILE --user alice`, `--check --user alice`).
 const OPTIONAL_VALUE_OPTIONS = ['check'];
@@ -58,12 +60,14 @@ const ALIASES: Record<string, string> = { c: 'cap', h: 'help', V: 'version' };
 const VALUE_NAMES: Record<string, string> = {
   cap: 'a capability name', 'preserve-fds': 'a number', install: 'PREFIX', uninstall: 'PREFIX', group: 'a group name',
   user: 'a user name or uid', groups: 'a comma-separated list of groups',
+  policy: 'a policy file',
 };
 const EXAMPLES: Record<string, string> = {
   cap: 'capexec --cap net_admin -- COMMAND', 'preserve-fds': 'capexec --preserve-fds 1 --cap net_admin -- COMMAND',
   install: 'capexec --install /usr/local --cap net_admin', uninstall: 'capexec --uninstall /usr/local',
   group: 'capexec --install /usr/local --cap net_admin --group netadmins',
   user: 'capexec --user www-data --cap net_bind_service -- COMMAND', groups: 'capexec --user www-data --groups www-data,adm -- COMMAND',
+  policy: 'capexec --install /usr/local --policy ./capexec.conf',
 };
 
 // Every long option, for the tests that keep --help and the man page in step.
@@ -102,7 +106,9 @@ export function parseArguments(args: readonly string[]): Options {
       return { mode, prefix: single(parsed['uninstall'], 'uninstall', 'PREFIX') };
     case 'install': {
       const group = parsed['group'] === undefined ? undefined : single(parsed['group'], 'group', 'a group name');
-      return { mode, prefix: single(parsed['install'], 'install', 'PREFIX'), caps: capOption(parsed['cap']), group };
+      const policy = parsed['policy'] === undefined ? undefined : single(parsed['policy'], 'policy', 'a policy file');
+      const caps = policy !== undefined && parsed['cap'] === undefined ? [] : capOption(parsed['cap']);
+      return { mode, prefix: single(parsed['install'], 'install', 'PREFIX'), caps, group, policy };
     }
     case 'doctor':
       return { mode, json: parsed['json'] === true, caps: capOption(parsed['cap']), command };

@@ -7,7 +7,8 @@ import { encodePermittedOnly } from '../caps/file-caps';
 import { CAPABILITY_XATTR } from '../kernel/constants';
 import { storedCapsMismatch, permittedText } from '../install/stored-caps';
 import {
-  commitAll, discardStaged, dropPrevious, fileSystemFailure, findContent, keepPrevious, replaceWithSymlink, restorePrevious, stageCopy, stageText,
+  commitAll, discardStaged, dropPrevious, fileSystemFailure, findContent, keepPrevious, keepPreviousCopy, replaceWithSymlink, restorePrevious, stageCopy,
+  stageText,
   type Previous, type StagedFile,
 } from '../install/files';
 import { lookupGroup, type Group } from '../install/group';
@@ -19,15 +20,20 @@ import { installationOf } from '../install/installation';
 import { verifyInstalled } from '../install/verify';
 import { writeAll } from '../support/output';
 import { isStandaloneExecutable } from '../kernel/addon';
-import { libcWithAddon, type Libc } from '../kernel/libc';
+import { libc, libcWithAddon, type Libc } from '../kernel/libc';
 import { printable } from '../support/messages';
 import { readCapLastCap } from '../kernel/proc';
 import { lstatPath } from '../support/trusted-path';
+import { mustWritePolicy, planPolicy, refuseDroppingPolicy, requirePolicyMode, type PolicyPlan } from '../install/policy-file';
+import { POLICY_PATH } from '../policy/load';
 
 export interface InstallRequest {
   prefix: string;
   caps: readonly string[];
   group: string | undefined;
+  // A policy file to install as /etc/capexec.conf; caps may then be empty, for the ones
+  // its permit rules grant.
+  policy: string | undefined;
 }
 
 interface InstallPlan {
@@ -36,6 +42,7 @@ interface InstallPlan {
   group: Group | undefined;
   sources: Record<keyof typeof SOURCE_NAMES, string>;
   previous: Manifest | undefined;
+  policy: (PolicyPlan & { write: boolean }) | undefined;
 }
 
 // Every check comes before the first write, and nothing is put in place until all new
@@ -46,7 +53,7 @@ interface InstallPlan {
 // error can cut the check short.
 export function install(request: InstallRequest): number {
   const plan = checkRequest(request);
-  const { prefix, caps, group, previous } = plan;
+  const { prefix, caps, group, previous, policy } = plan;
   const privateBefore = ownershipOf(under(prefix, PRIVATE_DIRECTORY));
   const created = createDirectories(prefix, group);
   const { staged, manifest } = stageFiles(plan, created);
@@ -57,10 +64,12 @@ export function install(request: InstallRequest): number {
   try {
     // The manifest goes first: from then on, --uninstall knows about everything.
     const order = [...staged].reverse();
-    for (const target of [...order.map((file) => file.target), link]) undo.replaced.push(keepPrevious(target));
+    for (const target of [...order.map((file) => file.target), link]) {
+      undo.replaced.push(target === POLICY_PATH ? keepPreviousCopy(target) : keepPrevious(target));
+    }
     commitAll(order);
     replaceWithSymlink(link, executable);
-    verified = verifyInstalled({ prefix, executable }, caps, group);
+    verified = verifyInstalled({ prefix, executable }, caps, group, policy !== undefined);
   } catch (error) {
     staged.forEach(discardStaged);
     throw rolledBack(undo, fileSystemFailure(`cannot install into ${printable(prefix)}`, error));
@@ -73,6 +82,10 @@ export function install(request: InstallRequest): number {
     `installed ${printable(under(prefix, FILES.addon))}`,
     `installed ${printable(under(prefix, FILES.manPage))}`,
     `linked ${printable(link)} -> ${printable(executable)}`,
+    ...policy === undefined ? [] : [
+      policy.write ? `installed ${POLICY_PATH} (mode 0644 root:root)` : `kept ${POLICY_PATH}: it already holds these rules`,
+      `${printable(executable)} requires ${POLICY_PATH}`,
+    ],
     ...previous === undefined ? [] : describeChanges(previous, manifest),
     ...verified,
   ];
@@ -82,6 +95,7 @@ export function install(request: InstallRequest): number {
     if (!(error instanceof CapexecError)) throw error;
     throw new CapexecError(error.code, error.what, error.why, { fix: `the installation in ${printable(prefix)} is in place and verified`, cause: error });
   }
+  if (policy !== undefined && policy.warnings.length > 0) writeStderr(`${policy.warnings.join('\n')}\n`);
   return 0;
 }
 
@@ -144,22 +158,31 @@ function checkRequest(request: InstallRequest): InstallPlan {
     });
   }
   const prefix = resolvePrefix('install', request.prefix);
-  const caps = resolveCapNames(request.caps, readCapLastCap());
+  const lastCap = readCapLastCap();
+  const checked = request.policy === undefined ? undefined : planPolicy(libc(), request.policy, lastCap, writeStderr);
+  const caps = checked === undefined || request.caps.length > 0 ? resolveCapNames(request.caps, lastCap) : checked.caps;
+  if (caps.length === 0) {
+    throw new CapexecError('policy_invalid', `refusing to install ${printable(request.policy ?? '')}`, 'it has no permit rule, so no one could pass any capability', {
+      fix: 'add permit rules to it, or name the capabilities: --cap CAPS',
+    });
+  }
   const group = request.group === undefined ? undefined : lookupGroup(request.group);
   refuseUntrustedLayout('install', prefix, lstatPath, (other) => installCommand(process.execPath, other, caps, group?.name));
   const sources = locateSources();
   const previous = readManifest(prefix);
+  refuseDroppingPolicy(prefix, previous, request.policy);
+  const policy = checked === undefined ? undefined : { ...checked, write: mustWritePolicy(checked.sha256, previous) };
   const foreign = foreignFiles(previous, (file) => findContent(under(prefix, file), false))[0];
   if (foreign !== undefined) {
     throw new CapexecError('foreign_file', `refusing to replace ${printable(under(prefix, foreign))}`, 'capexec --install did not put it there', {
       fix: 'move it away first',
     });
   }
-  return { prefix, caps, group, sources, previous };
+  return { prefix, caps, group, sources, previous, policy };
 }
 
 // The new files, complete beside their places, with the manifest that lists them last.
-function stageFiles({ prefix, caps, group, sources, previous }: InstallPlan, created: readonly InstalledDirectory[]): { staged: StagedFile[]; manifest: Manifest } {
+function stageFiles({ prefix, caps, group, sources, previous, policy }: InstallPlan, created: readonly InstalledDirectory[]): { staged: StagedFile[]; manifest: Manifest } {
   const staged: StagedFile[] = [];
   const stageCopyOf = (file: keyof typeof SOURCE_NAMES, mode: number, gid: number): StagedFile => {
     const copy = stageCopy(sources[file], under(prefix, file), mode, gid);
@@ -170,7 +193,11 @@ function stageFiles({ prefix, caps, group, sources, previous }: InstallPlan, cre
     const executable = stageCopyOf(FILES.executable, group === undefined ? 0o755 : 0o750, group?.gid ?? 0);
     const addon = stageCopyOf(FILES.addon, 0o644, 0);
     const manPage = stageCopyOf(FILES.manPage, 0o644, 0);
+    // Before the capabilities: a write to the file would clear them.
+    if (policy !== undefined) executable.sha256 = requirePolicyMode(executable.temporary);
     setPermittedCaps(libcWithAddon(addon.temporary), executable.temporary, maskOf(caps));
+    // Put in place before the executable that requires it, after the manifest.
+    if (policy?.write === true) staged.push(stageText(policy.text, POLICY_PATH, 0o644));
     const manifest: Manifest = {
       caps: permittedText(maskOf(caps)),
       group: group?.name,
@@ -181,6 +208,7 @@ function stageFiles({ prefix, caps, group, sources, previous }: InstallPlan, cre
         [FILES.manPage]: { sha256: manPage.sha256 },
         [FILES.link]: { symlink: under(prefix, FILES.executable) },
       },
+      policy: policy === undefined ? undefined : { sha256: policy.sha256 },
     };
     staged.push(stageText(serializeManifest(manifest), under(prefix, MANIFEST), 0o644));
     return { staged, manifest };
@@ -271,4 +299,14 @@ function setPermittedCaps(c: Libc, path: string, mask: CapMask): void {
   }
   const problem = storedCapsMismatch(stored, mask);
   if (problem !== undefined) throw new CapexecError('file_caps_not_set', `cannot set ${permittedText(mask)} on ${printable(path)}`, problem);
+}
+
+// Problems in the policy go to standard error as they are found, or after the
+// installation for warnings; what fails is reported all the same.
+function writeStderr(text: string): void {
+  try {
+    writeAll(2, text);
+  } catch {
+    // The exit status still tells.
+  }
 }

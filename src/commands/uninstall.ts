@@ -8,6 +8,7 @@ import { planRemoval } from '../install/ownership';
 import { refuseUntrustedLayout, requireRoot, resolvePrefix } from '../install/prefix';
 import { errorLines, printable } from '../support/messages';
 import { lstatPath } from '../support/trusted-path';
+import { POLICY_PATH } from '../policy/load';
 
 export interface UninstallRequest {
   prefix: string;
@@ -31,6 +32,7 @@ export function uninstall(request: UninstallRequest): number {
   const out: string[] = [];
   const notes: string[] = [];
   const kept: Manifest['files'] = {};
+  let keptPolicy: Manifest['policy'];
   try {
     for (const step of planRemoval(manifest, (file) => findContent(under(prefix, file), true))) {
       const path = printable(under(prefix, step.file));
@@ -43,7 +45,19 @@ export function uninstall(request: UninstallRequest): number {
         notes.push(...errorLines(new CapexecError('file_kept', `kept ${path}`, step.why)));
       }
     }
-    if (Object.keys(kept).length === 0) {
+    // After the executable that requires it: an installation is never left requiring a
+    // policy that is gone, though a removed policy would only make it refuse.
+    if (manifest.policy !== undefined) {
+      const now = findContent(POLICY_PATH, true);
+      if ('sha256' in now && now.sha256 === manifest.policy.sha256) {
+        rmSync(POLICY_PATH);
+        out.push(`removed ${POLICY_PATH}`);
+      } else if (!('missing' in now)) {
+        keptPolicy = manifest.policy;
+        notes.push(...errorLines(new CapexecError('file_kept', `kept ${POLICY_PATH}`, 'changed since it was installed')));
+      }
+    }
+    if (Object.keys(kept).length === 0 && keptPolicy === undefined) {
       rmSync(manifestPath);
       out.push(`removed ${printable(manifestPath)}`);
     }
@@ -69,9 +83,9 @@ export function uninstall(request: UninstallRequest): number {
   // What is kept stays listed, with the directories --install made that are still
   // there: once whoever changed a file puts it back or removes it, --uninstall can
   // finish the job. Everything else the manifest named is gone.
-  if (Object.keys(kept).length > 0) {
+  if (Object.keys(kept).length > 0 || keptPolicy !== undefined) {
     try {
-      commitAll([stageText(serializeManifest({ ...manifest, createdDirectories: remaining, files: kept }), manifestPath, 0o644)]);
+      commitAll([stageText(serializeManifest({ ...manifest, createdDirectories: remaining, files: kept, policy: keptPolicy }), manifestPath, 0o644)]);
     } catch (error) {
       reportRemovedBeforeFailure(out);
       throw fileSystemFailure(`cannot uninstall from ${printable(prefix)}`, error);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
-  closeSync, fchmodSync, fchownSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync,
+  constants, copyFileSync, closeSync, fchmodSync, fchownSync, fsyncSync, linkSync, lstatSync, openSync, readlinkSync, readSync, renameSync, rmSync, symlinkSync,
   writeSync,
 } from 'node:fs';
 import { CapexecError, systemErrorCode } from '../support/errors';
@@ -102,6 +102,16 @@ export function keepPrevious(target: string): Previous {
   if ('missing' in findContent(target, false)) return { target, kept: undefined };
   const kept = temporaryFor(target, '.capexec-old');
   linkSync(target, kept);
+  return { target, kept };
+}
+
+// The same by a copy, for /etc/capexec.conf: while it had a second hard link every launch
+// would refuse it.
+export function keepPreviousCopy(target: string): Previous {
+  const found = findContent(target, false);
+  if ('missing' in found) return { target, kept: undefined };
+  const kept = temporaryFor(target, '.capexec-old');
+  copyFileSync(target, kept, constants.COPYFILE_EXCL);
   return { target, kept };
 }
 

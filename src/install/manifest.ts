@@ -12,6 +12,9 @@ export interface Manifest {
   group: string | undefined;
   createdDirectories: InstalledDirectory[];
   files: Partial<Record<InstalledFile, InstalledContent>>;
+  // /etc/capexec.conf as --install --policy wrote it. Its path is fixed, never read from
+  // the manifest, which names nothing outside PREFIX.
+  policy: { sha256: string } | undefined;
 }
 
 export type InstalledContent = { sha256: string } | { symlink: string };
@@ -29,6 +32,7 @@ export function serializeManifest(manifest: Manifest): string {
     group: manifest.group ?? null,
     createdDirectories: DIRECTORIES.filter((directory) => manifest.createdDirectories.includes(directory)),
     files,
+    policy: manifest.policy ?? null,
   }, null, 2)}\n`;
 }
 
@@ -42,7 +46,7 @@ export function parseManifest(text: string): Manifest | { error: string } {
     return { error: 'not valid JSON' };
   }
   if (!isRecord(value) || value['format'] !== FORMAT) return { error: `not a ${FORMAT} file` };
-  const { caps, group, createdDirectories, files } = value;
+  const { caps, group, createdDirectories, files, policy } = value;
   if (typeof caps !== 'string') return { error: 'no caps' };
   if (group !== null && typeof group !== 'string') return { error: 'group is not a name' };
   if (!Array.isArray(createdDirectories) || !createdDirectories.every(isInstalledDirectory)) {
@@ -55,7 +59,15 @@ export function parseManifest(text: string): Manifest | { error: string } {
     if (!isContent(content)) return { error: `bad entry for ${name}` };
     parsed[name] = content;
   }
-  return { caps, group: group ?? undefined, createdDirectories, files: parsed };
+  // Manifests from before --policy have no entry at all.
+  if (policy !== undefined && policy !== null && !(isRecord(policy) && Object.keys(policy).length === 1 && isSha256(policy['sha256']))) {
+    return { error: 'bad entry for the policy' };
+  }
+  return { caps, group: group ?? undefined, createdDirectories, files: parsed, policy: isRecord(policy) ? { sha256: policy['sha256'] as string } : undefined };
+}
+
+function isSha256(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -74,7 +86,7 @@ function isContent(value: unknown): value is InstalledContent {
   if (!isRecord(value)) return false;
   const keys = Object.keys(value);
   if (keys.length !== 1) return false;
-  if (typeof value['sha256'] === 'string') return /^[0-9a-f]{64}$/.test(value['sha256']);
+  if (typeof value['sha256'] === 'string') return isSha256(value['sha256']);
   return typeof value['symlink'] === 'string' && value['symlink'].startsWith('/');
 }
 
@@ -110,6 +122,9 @@ export function describeChanges(previous: Manifest, next: Manifest): string[] {
   const lines: string[] = [];
   if (previous.caps !== next.caps) lines.push(`changed caps: was ${caps(previous.caps)}, now ${caps(next.caps)}`);
   if (previous.group !== next.group) lines.push(`changed group: was ${group(previous.group)}, now ${group(next.group)}`);
+  if (previous.policy?.sha256 !== next.policy?.sha256) {
+    lines.push(next.policy === undefined ? 'changed policy: no longer required' : `changed policy: ${previous.policy === undefined ? 'now required' : 'new rules'}`);
+  }
   const replaced = INSTALLED_FILES.filter((file) => JSON.stringify(previous.files[file]) !== JSON.stringify(next.files[file]));
   if (replaced.length > 0) lines.push(`changed content: ${replaced.join(', ')}`);
   if (lines.length > 0) return lines;

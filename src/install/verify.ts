@@ -27,19 +27,25 @@ export interface InstalledPaths {
 // --group) runs it, and the helper reports its own ambient set. Node's spawn drops
 // root's groups and capabilities before the exec, as a login would. It runs the file
 // that holds the capabilities by its own path, so the file checked is the file just
-// written, whatever the link in bin/ leads to.
-export function verifyInstalled({ prefix, executable }: InstalledPaths, caps: readonly number[], group: Group | undefined): string[] {
+// written, whatever the link in bin/ leads to. Under a policy, nobody may well not be
+// allowed to launch anything; what the file system grants is checked instead, from
+// capexec's own --print: whether nobody's capexec holds exactly the permitted set.
+export function verifyInstalled({ prefix, executable }: InstalledPaths, caps: readonly number[], group: Group | undefined, policy = false): string[] {
   const user: RunAs = group === undefined
     ? { ...NOBODY, label: 'user nobody' }
     : { uid: NOBODY.uid, gid: group.gid, label: `user nobody in group ${group.name}` };
-  const run = spawnSync(executable, ['--cap', capsArgument(caps), '--', 'cat', '/proc/self/status'], spawnOptions(user));
-  const why = runProblem(run, maskOf(caps));
+  const run = policy
+    ? spawnSync(executable, ['--print', '--json'], spawnOptions(user))
+    : spawnSync(executable, ['--cap', capsArgument(caps), '--', 'cat', '/proc/self/status'], spawnOptions(user));
+  const why = policy ? printProblem(run, caps) : runProblem(run, maskOf(caps));
   if (why !== undefined) {
     throw new CapexecError('install_not_verified', `installed ${printable(executable)} does not work for ${user.label}`, why, {
       fix: failureHint(prefix, caps, mountOfPath(executable), ownBoundingSet()),
     });
   }
-  const lines = [`verified: ${user.label} gets ${capsArgument(caps)} through ${printable(executable)}`];
+  const lines = [policy
+    ? `verified: ${printable(executable)} holds ${capsArgument(caps)} for ${user.label}, and the policy decides who may pass them`
+    : `verified: ${user.label} gets ${capsArgument(caps)} through ${printable(executable)}`];
   if (group !== undefined && group.gid !== NOBODY.gid) {
     const outsider = spawnSync(executable, ['--version'], spawnOptions({ ...NOBODY, label: 'user nobody' }));
     if (outsider.error === undefined || systemErrorCode(outsider.error) !== 'EACCES') {
@@ -87,6 +93,21 @@ export function runProblem(run: FinishedRun, wanted: CapMask): string | undefine
   if (got === undefined) return 'the helper printed no CapAmb line';
   if (got !== wanted) return `the helper's ambient set is ${capsArgument(capsIn(got)) || 'empty'}, not ${capsArgument(capsIn(wanted))}`;
   return undefined;
+}
+
+// Why the --print run failed, or undefined when capexec's permitted set is exactly `wanted`.
+export function printProblem(run: FinishedRun, wanted: readonly number[]): string | undefined {
+  if (run.error !== undefined || run.status !== 0) return runProblem(run, maskOf(wanted));
+  let permitted: unknown;
+  try {
+    permitted = (JSON.parse(run.stdout) as { permitted?: unknown }).permitted;
+  } catch {
+    return 'its --print --json output is not JSON';
+  }
+  const expected = capsArgument([...new Set(wanted)].sort((a, b) => a - b));
+  const got = Array.isArray(permitted) ? permitted.join(',') : undefined;
+  if (got === undefined) return 'its --print --json output has no permitted set';
+  return got === expected ? undefined : `its permitted set is ${got || 'empty'}, not ${expected}`;
 }
 
 // The usual reasons file capabilities do nothing, most specific first. The installation

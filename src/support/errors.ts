@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   'policy_denied', 'unknown_user', 'user_lookup_failed', 'user_switch_not_permitted', 'bounding_not_permitted',
   'keep_caps_failed', 'capset_failed', 'setgroups_failed', 'setresgid_failed', 'setresuid_failed',
   'bounding_drop_failed', 'no_new_privs_failed', 'privileges_not_as_asked', 'policy_unreadable',
+  'policy_exists', 'policy_mode_unknown',
   // The library's, and --json's for an error that is not capexec's own.
   'internal_error', 'caps_not_dropped', 'capexec_not_found',
 ] as const;

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type Options } from 'execa';
 import type { Account } from './accounts';
@@ -22,6 +22,9 @@ export interface PolicyRun {
   cwd?: string;
   // A file to append each datagram sent to /dev/log to, one a line.
   syslog?: string;
+  // An upper layer for /etc from an earlier run, to see what that run left there;
+  // `policy` then adds to it.
+  etc?: string;
 }
 
 // Binds /dev/log, makes it writable for everyone as syslog daemons do, says it is ready,
@@ -81,7 +84,7 @@ export function layer(base: string, name: string): string {
 }
 
 export function runUnderPolicy(run: PolicyRun, options: Options = {}) {
-  const etc = layer(run.base, 'etc');
+  const etc = run.etc ?? layer(run.base, 'etc');
   const etcWork = layer(run.base, 'etc-work');
   if (typeof run.policy === 'string') writePolicy(etc, run.policy);
   else run.policy?.(etc);
@@ -105,8 +108,3 @@ export function writePolicy(etc: string, text: string, mode = 0o644): void {
   chmodSync(path, mode);
 }
 
-export function freshDirectory(base: string, label: string): string {
-  const dir = mkdtempSync(join(base, `${label}-`));
-  chmodSync(dir, 0o755);
-  return dir;
-}

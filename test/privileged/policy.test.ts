@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { TemporaryAccounts, type Account, type Group } from '../helpers/accounts';
-import { runUnderPolicy, writePolicy, type PolicyRun } from '../helpers/namespace';
+import { layer, runUnderPolicy, writePolicy, type PolicyRun } from '../helpers/namespace';
 import { capMaskField, statusFields } from '../helpers/proc-status';
-import { installCopy, privileged, privilegedSetup, scratchDirectory, type Installed } from '../helpers/privileged';
+import { DIST, installCopy, privileged, privilegedSetup, scratchDirectory, type Installed } from '../helpers/privileged';
 import { isOneErrorLine } from '../helpers/run';
 
 const NET_BIND_SERVICE = 1n << 10n;
@@ -410,6 +410,138 @@ privileged(policy, 'with no /dev/log at all the launch still works', async () =>
   const result = await launchAs(w.alice, { policy: `permit ${w.alice.name} cap net_admin\n` }, 'net_admin', ['sh', '-c', 'test ! -e /dev/log && cat /proc/self/status']);
   assert.is(result.exitCode, 0, String(result.stderr));
   assert.is(capMaskField(statusFields(String(result.stdout)), 'CapAmb'), NET_ADMIN);
+});
+
+// --install --policy writes /etc/capexec.conf: it runs in the namespace too, and what it
+// leaves in /etc stays in that run's upper layer, for the launches after it to see.
+const ROOT_ACCOUNT: Account = { name: 'root', uid: 0, gid: 0 };
+const BUILD = join(DIST, 'capexec');
+const prefixes: string[] = [];
+policy.after.each(() => {
+  for (const prefix of prefixes.splice(0)) rmSync(prefix, { recursive: true, force: true });
+});
+
+function policySource(text: string): string {
+  const path = join(w.scratch, `source-${markerSerial++}.conf`);
+  writeFileSync(path, text, { mode: 0o644 });
+  return path;
+}
+
+function freshPrefix(): string {
+  const prefix = scratchDirectory('policy-prefix');
+  prefixes.push(prefix);
+  return prefix;
+}
+
+function asRoot(etc: string, argv: readonly string[]) {
+  return runUnderPolicy({ base: w.scratch, user: ROOT_ACCOUNT, policy: undefined, etc, argv });
+}
+
+function emptyEtc(): string {
+  return layer(w.scratch, 'installed-etc');
+}
+
+privileged(policy, '--install --policy: installs a checked policy, the caps its permit rules grant, and an executable that requires it', async () => {
+  const rules = `permit :${w.netadmins.name} cap net_admin\npermit ${w.bob.name} cap net_raw cmd /usr/bin/cat\ndeny ${w.bob.name} cap sys_admin\n`;
+  const source = policySource(rules);
+  const prefix = freshPrefix();
+  const etc = emptyEtc();
+  const result = await asRoot(etc, [BUILD, '--install', prefix, '--policy', source]);
+  assert.is(result.exitCode, 0, String(result.stderr));
+  const executable = `${prefix}/libexec/capexec/capexec`;
+  assert.match(String(result.stdout), `installed ${executable} (cap_net_admin,cap_net_raw+p, mode 0755 root:root)`);
+  assert.match(String(result.stdout), `installed /etc/capexec.conf (mode 0644 root:root)\n${executable} requires /etc/capexec.conf`);
+  const installed = lstatSync(join(etc, 'capexec.conf'));
+  assert.equal([installed.uid, installed.gid, installed.mode & 0o7777, installed.nlink], [0, 0, 0o644, 1]);
+  assert.is(readFileSync(join(etc, 'capexec.conf'), 'utf8'), rules);
+  assert.is(execFileSync('getcap', [executable], { encoding: 'utf8' }).trim(), `${executable} cap_net_admin,cap_net_raw=p`);
+  const bytes = readFileSync(executable);
+  assert.is(bytes.indexOf('capexec-policy:optional'), -1);
+  assert.ok(bytes.indexOf('capexec-policy:required') >= 0);
+  const manifest = JSON.parse(readFileSync(`${prefix}/libexec/capexec/install-manifest.json`, 'utf8')) as { policy: unknown; files: Record<string, { sha256?: string }> };
+  assert.equal(manifest.policy, { sha256: sha256(Buffer.from(rules)) });
+  assert.is(manifest.files['libexec/capexec/capexec']?.sha256, sha256(bytes));
+
+  const launch = (user: Account, caps: string) =>
+    runUnderPolicy({ base: w.scratch, user, policy: undefined, etc, argv: [`${prefix}/bin/capexec`, '--cap', caps, '--', 'cat', '/proc/self/status'] });
+  const alice = await launch(w.alice, 'net_admin');
+  assert.is(alice.exitCode, 0, String(alice.stderr));
+  assert.is(capMaskField(statusFields(String(alice.stdout)), 'CapAmb'), NET_ADMIN);
+  assert.is((await launch(w.alice, 'net_raw')).exitCode, 125);
+  assert.is((await launch(w.bob, 'net_admin')).exitCode, 125);
+  const bob = await launch(w.bob, 'net_raw');
+  assert.is(capMaskField(statusFields(String(bob.stdout)), 'CapAmb'), NET_RAW);
+
+  rmSync(join(etc, 'capexec.conf'));
+  const missing = await launch(w.alice, 'net_admin');
+  assert.is(missing.exitCode, 125);
+  assert.match(String(missing.stderr), /^capexec: \/etc\/capexec\.conf does not exist/);
+});
+
+privileged(policy, '--install --policy: --cap overrides the caps the policy grants', async () => {
+  const prefix = freshPrefix();
+  const result = await asRoot(emptyEtc(), [BUILD, '--install', prefix, '--policy', policySource(`permit ${w.bob.name} cap net_raw,net_admin\n`), '--cap', 'net_raw']);
+  assert.is(result.exitCode, 0, String(result.stderr));
+  const executable = `${prefix}/libexec/capexec/capexec`;
+  assert.is(execFileSync('getcap', [executable], { encoding: 'utf8' }).trim(), `${executable} cap_net_raw=p`);
+});
+
+privileged(policy, '--install --policy: a policy with errors is refused with its FILE:LINE:COL lines, and nothing is installed', async () => {
+  const source = policySource(`permit ${w.bob.name} cap net_raw\npermit ${w.bob.name} cap net_bogus\npermit nosuchuser${process.pid} cap net_raw\n`);
+  const prefix = freshPrefix();
+  const etc = emptyEtc();
+  const result = await asRoot(etc, [BUILD, '--install', prefix, '--policy', source]);
+  assert.is(result.exitCode, 125);
+  const lines = String(result.stderr).split('\n');
+  assert.match(lines[0] ?? '', new RegExp(`^${source}:2:${`permit ${w.bob.name} cap `.length + 1}: .*net_bogus`));
+  assert.match(lines[1] ?? '', new RegExp(`^${source}:3:8: no user 'nosuchuser${process.pid}'`));
+  assert.match(lines[2] ?? '', new RegExp(`^capexec: refusing to install ${source}: 2 errors in it \\(correct it, then check it: capexec --check ${source}\\)$`));
+  assert.is(lines.length, 3);
+  assert.equal(readdirSync(prefix), []);
+  assert.equal(readdirSync(etc), []);
+});
+
+privileged(policy, '--install --policy: an /etc/capexec.conf capexec did not put there is never replaced; the same rules are kept as they are', async () => {
+  const etc = emptyEtc();
+  writePolicy(etc, `permit ${w.alice.name} cap net_admin\n`);
+  const prefix = freshPrefix();
+  const other = await asRoot(etc, [BUILD, '--install', prefix, '--policy', policySource(`permit ${w.bob.name} cap net_raw\n`)]);
+  assert.is(other.exitCode, 125);
+  assert.match(String(other.stderr), /^capexec: refusing to replace \/etc\/capexec\.conf: it holds other rules, which capexec --install did not put there/);
+  assert.is(readFileSync(join(etc, 'capexec.conf'), 'utf8'), `permit ${w.alice.name} cap net_admin\n`);
+  assert.equal(readdirSync(prefix), []);
+
+  const same = await asRoot(etc, [BUILD, '--install', prefix, '--policy', policySource(`permit ${w.alice.name} cap net_admin\n`)]);
+  assert.is(same.exitCode, 0, String(same.stderr));
+  assert.match(String(same.stdout), 'kept /etc/capexec.conf: it already holds these rules');
+});
+
+privileged(policy, '--install --policy: a reinstall may replace its own policy; --uninstall removes it while unchanged, and keeps it when edited', async () => {
+  const etc = emptyEtc();
+  const prefix = freshPrefix();
+  const first = await asRoot(etc, [BUILD, '--install', prefix, '--policy', policySource(`permit ${w.alice.name} cap net_admin\n`)]);
+  assert.is(first.exitCode, 0, String(first.stderr));
+  const second = await asRoot(etc, [BUILD, '--install', prefix, '--policy', policySource(`permit ${w.bob.name} cap net_admin\n`)]);
+  assert.is(second.exitCode, 0, String(second.stderr));
+  assert.match(String(second.stdout), 'changed policy: new rules');
+  assert.is(readFileSync(join(etc, 'capexec.conf'), 'utf8'), `permit ${w.bob.name} cap net_admin\n`);
+  assert.equal(readdirSync(etc), ['capexec.conf']);
+  const without = await asRoot(etc, [BUILD, '--install', prefix, '--cap', 'net_admin']);
+  assert.is(without.exitCode, 125);
+  assert.match(String(without.stderr), /without --policy: the installation there requires \/etc\/capexec\.conf/);
+
+  const removed = await asRoot(etc, [BUILD, '--uninstall', prefix]);
+  assert.is(removed.exitCode, 0, String(removed.stderr));
+  assert.match(String(removed.stdout), 'removed /etc/capexec.conf');
+  assert.equal(readdirSync(etc), []);
+
+  const again = await asRoot(etc, [BUILD, '--install', prefix, '--policy', policySource(`permit ${w.bob.name} cap net_admin\n`)]);
+  assert.is(again.exitCode, 0, String(again.stderr));
+  writePolicy(etc, `permit ${w.bob.name} cap net_admin\n# edited\n`);
+  const kept = await asRoot(etc, [BUILD, '--uninstall', prefix]);
+  assert.is(kept.exitCode, 0, String(kept.stderr));
+  assert.match(String(kept.stderr), 'kept /etc/capexec.conf: changed since it was installed');
+  assert.is(readFileSync(join(etc, 'capexec.conf'), 'utf8'), `permit ${w.bob.name} cap net_admin\n# edited\n`);
 });
 
 policy.run();

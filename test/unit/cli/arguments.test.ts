@@ -105,8 +105,17 @@ test('mode options are checked against the mode', () => {
     mode: 'doctor', json: false, caps: ['net_admin'], command: ['tunctl', '-t', 'x'],
   });
   assert.equal(parseArguments(['--install', '/opt/x', '--cap', 'net_admin', '--group', 'netdev']), {
-    mode: 'install', prefix: '/opt/x', caps: ['net_admin'], group: 'netdev',
+    mode: 'install', prefix: '/opt/x', caps: ['net_admin'], group: 'netdev', policy: undefined,
   });
+  assert.equal(parseArguments(['--install', '/opt/x', '--policy', 'rules.conf']), {
+    mode: 'install', prefix: '/opt/x', caps: [], group: undefined, policy: 'rules.conf',
+  });
+  assert.equal(parseArguments(['--install', '/opt/x', '--policy=rules.conf', '-c', 'net_raw']), {
+    mode: 'install', prefix: '/opt/x', caps: ['net_raw'], group: undefined, policy: 'rules.conf',
+  });
+  fails(['--policy', 'rules.conf', '-c', 'net_admin', 'true'], /--policy needs --install/);
+  fails(['--install', '/opt/x', '--policy'], /--policy needs a policy file/);
+  fails(['--install', '/opt/x', '--policy', 'a', '--policy', 'b'], /--policy given more than once/);
   assert.equal(parseArguments(['--uninstall', '/opt/x']), { mode: 'uninstall', prefix: '/opt/x' });
   assert.equal(parseArguments(['--json', '-c', 'net_admin', 'true']), { mode: 'launch', json: true, caps: ['net_admin'], preserveFds: 0, command: ['true'] });
   fails(['--install', '/opt/x', '--cap', 'net_admin', '--json'], /--json cannot be used with --install/);

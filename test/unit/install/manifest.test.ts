@@ -12,6 +12,7 @@ const manifest: Manifest = {
     [FILES.link]: { symlink: '/opt/x/libexec/capexec/capexec' },
     [FILES.executable]: { sha256: SHA },
   },
+  policy: undefined,
 };
 
 test('a manifest survives writing and reading, in a stable order', () => {
@@ -35,6 +36,17 @@ function rejects(change: Record<string, unknown>, why: RegExp): void {
   assert.ok('error' in read, JSON.stringify(change));
   assert.match((read as { error: string }).error, why);
 }
+
+test('the installed policy is recorded by its content only; a manifest from before it has none', () => {
+  const text = serializeManifest({ ...manifest, policy: { sha256: SHA } });
+  assert.equal(parseManifest(text), { ...manifest, createdDirectories: ['libexec', 'libexec/capexec'], policy: { sha256: SHA } });
+  const older = JSON.parse(serializeManifest(manifest)) as Record<string, unknown>;
+  delete older['policy'];
+  assert.equal(parseManifest(JSON.stringify(older)), { ...manifest, createdDirectories: ['libexec', 'libexec/capexec'] });
+  rejects({ policy: { sha256: 'abc' } }, /bad entry for the policy/);
+  rejects({ policy: { sha256: SHA, path: '/etc/shadow' } }, /bad entry for the policy/);
+  rejects({ policy: '/etc/shadow' }, /bad entry for the policy/);
+});
 
 test('nothing outside the fixed layout is accepted', () => {
   rejects({ createdDirectories: ['etc'] }, /outside the layout/);
@@ -67,6 +79,10 @@ test('a reinstall says what it changed, or that it changed nothing', () => {
   assert.equal(describeChanges(manifest, { ...manifest, group: undefined }), ['changed group: was netdev, now none']);
   const rebuilt = { ...manifest, files: { ...manifest.files, [FILES.executable]: { sha256: 'b'.repeat(64) } } };
   assert.equal(describeChanges(manifest, { ...rebuilt, group: '\x1b[2J' }), ['changed group: was netdev, now \\x1b[2J', `changed content: ${FILES.executable}`]);
+  const required = { ...manifest, policy: { sha256: SHA } };
+  assert.equal(describeChanges(manifest, required), ['changed policy: now required']);
+  assert.equal(describeChanges(required, { ...manifest, policy: { sha256: 'b'.repeat(64) } }), ['changed policy: new rules']);
+  assert.equal(describeChanges(required, manifest), ['changed policy: no longer required']);
 });
 
 test.run();

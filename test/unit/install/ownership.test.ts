@@ -14,6 +14,7 @@ const manifest: Manifest = {
     [FILES.manPage]: { sha256: '3'.repeat(64) },
     [FILES.link]: { symlink: '/opt/x/libexec/capexec/capexec' },
   },
+  policy: undefined,
 };
 
 const found = (entries: Partial<Record<InstalledFile, FoundContent>>) => (file: InstalledFile): FoundContent => entries[file] ?? { missing: true };

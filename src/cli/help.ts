@@ -9,6 +9,7 @@ export const HELP = `Usage: capexec [-c|--cap CAPS]... [--preserve-fds N] [--] C
        capexec --doctor [--json] --cap CAPS [-- COMMAND [ARG...]]
        capexec --print [--json]
        capexec --install PREFIX --cap CAPS [--group NAME]
+       capexec --install PREFIX --policy FILE [--cap CAPS] [--group NAME]
        capexec --uninstall PREFIX
        capexec --check [FILE] [--user NAME --cap CAPS -- COMMAND [ARG...]]
        capexec --list
@@ -31,6 +32,9 @@ Options:
       --install PREFIX  as root: install into PREFIX with file capabilities
                         CAPS+p, then check that they work
       --group NAME      with --install: only group NAME may run capexec
+      --policy FILE     with --install: check FILE, install it as
+                        /etc/capexec.conf and make the installed capexec
+                        require it; CAPS default to those its permit rules grant
       --uninstall PREFIX  as root: remove what --install put into PREFIX
       --user USER       as root: run COMMAND as USER (name or uid), in USER's
                         primary group and the groups USER is a member of

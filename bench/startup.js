@@ -3,9 +3,14 @@
 // `npm run bench`, as root: what one capexec start costs a script that calls it in a
 // loop. All cases run interleaved, in a fresh random order each round, so they share
 // whatever the machine is doing; each is timed from spawn to exit, as its caller pays.
+// The policy cases run the same launch under a 500-rule /etc/capexec.conf and under
+// none: /etc/capexec.conf exists only in a private mount namespace (an overlay on /etc),
+// so each of the two is timed by a runner process of its own namespace, and the
+// machine's own /etc is never written.
 //
 //   node bench/startup.js [--rounds N]
-const { spawnSync } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -16,6 +21,110 @@ const NOBODY = { uid: 65534, gid: 65534 };
 // environment would change what Node does at start-up.
 const ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 const WARMUP = 10;
+const POLICY_RULES = 500;
+
+// A runner times one spawn per line it reads, as run() below does, from inside the
+// mount namespace it was started in.
+const RUNNER = `
+const { spawn, spawnSync } = require('node:child_process');
+const crypto = require('node:crypto');
+require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
+  const bench = JSON.parse(line);
+  const started = process.hrtime.bigint();
+  const result = spawnSync(bench.file, bench.args, { ...bench.options, stdio: ['ignore', 'ignore', 'pipe'] });
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  const failed = result.error ? result.error.message : result.status !== 0 ? \`exit \${result.status} \${String(result.stderr).trim()}\` : undefined;
+  process.stdout.write(JSON.stringify({ elapsed, failed }) + '\\n');
+});
+`;
+const NAMESPACE = `
+mount --make-rprivate / || exit 90
+mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1,workdir=$2" /etc || exit 90
+exec "$3" -e "$4"
+`;
+
+class Runner {
+  constructor(etcUpper, etcWork) {
+    this.child = spawn('unshare', ['--mount', '--', '/bin/sh', '-c', NAMESPACE, 'sh', etcUpper, etcWork, process.execPath, RUNNER], {
+      env: ENV, stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    this.buffered = '';
+    this.waiting = [];
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk) => {
+      this.buffered += chunk;
+      for (let end = this.buffered.indexOf('\n'); end >= 0; end = this.buffered.indexOf('\n')) {
+        const line = this.buffered.slice(0, end);
+        this.buffered = this.buffered.slice(end + 1);
+        this.waiting.shift()?.(JSON.parse(line));
+      }
+    });
+    this.exited = new Promise((resolve) => this.child.on('exit', resolve));
+  }
+
+  run(bench) {
+    return new Promise((resolve, reject) => {
+      this.waiting.push(({ elapsed, failed }) => {
+        if (failed !== undefined) reject(new Error(`${bench.name} failed: ${failed}`));
+        else resolve(elapsed);
+      });
+      this.child.stdin.write(`${JSON.stringify({ file: bench.file, args: bench.args, options: bench.options })}\n`);
+    });
+  }
+
+  async close() {
+    this.child.stdin.end();
+    await this.exited;
+  }
+}
+
+// An upper layer for /etc: the overlay's root takes its owner and mode.
+function etcLayer(base, name, policy) {
+  const upper = path.join(base, name);
+  const work = path.join(base, `${name}-work`);
+  for (const dir of [upper, work]) {
+    fs.mkdirSync(dir, { mode: 0o755 });
+    fs.chmodSync(dir, 0o755);
+  }
+  if (policy !== undefined) {
+    const file = path.join(upper, 'capexec.conf');
+    fs.writeFileSync(file, policy, { mode: 0o644 });
+    fs.chmodSync(file, 0o644);
+  }
+  return [upper, work];
+}
+
+const sha256File = (file) => {
+  const hash = crypto.createHash('sha256');
+  const buffer = Buffer.alloc(1 << 20);
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (let read = fs.readSync(fd, buffer); read > 0; read = fs.readSync(fd, buffer)) hash.update(buffer.subarray(0, read));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+};
+
+// POLICY_RULES rules, of which only the last fits the benched launch. The others look
+// like a real site's: users and groups by name (each a lookup through NSS at every
+// launch), each with a cmd (each stat'ed and its path checked) and some with args. Two
+// of them are for the hashing cases, a pinned and an unpinned copy of the same program.
+function benchPolicy(pinned, plain) {
+  const users = ['daemon', 'bin', 'sys', 'games', 'man', 'lp', 'mail', 'news'];
+  const groups = ['adm', 'tty', 'disk', 'dialout', 'cdrom', 'audio', 'video', 'staff'];
+  const commands = ['/usr/bin/true', '/usr/bin/false', '/usr/bin/cat', '/usr/bin/ls', '/usr/bin/id'];
+  const rules = [];
+  for (let i = 0; rules.length < POLICY_RULES - 3; i++) {
+    const who = i % 2 === 0 ? users[i % users.length] : `:${groups[i % groups.length]}`;
+    const args = i % 3 === 0 ? ` args -t "tap${i}"` : '';
+    rules.push(`permit ${who} cap net_admin,net_raw cmd ${commands[i % commands.length]}${args}`);
+  }
+  rules.push(`permit nobody cap net_admin cmd ${pinned} sha256 ${sha256File(pinned)}`);
+  rules.push(`permit nobody cap net_admin cmd ${plain}`);
+  rules.push('permit nobody cap net_admin cmd /usr/bin/true');
+  return `# ${POLICY_RULES} rules for bench/startup.js; the last one fits\n${rules.join('\n')}\n`;
+}
 
 function fail(message) {
   process.stderr.write(`bench: ${message}\n`);
@@ -59,12 +168,12 @@ function run(bench) {
   const result = spawnSync(bench.file, bench.args, { ...bench.options, stdio: ['ignore', 'ignore', 'pipe'] });
   const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.error || result.status !== 0) {
-    fail(`${bench.name} failed: ${result.error ? result.error.message : `exit ${result.status} ${String(result.stderr).trim()}`}`);
+    throw new Error(`${bench.name} failed: ${result.error ? result.error.message : `exit ${result.status} ${String(result.stderr).trim()}`}`);
   }
   return elapsed;
 }
 
-function main() {
+async function main() {
   if (process.getuid() !== 0) fail('run it as root (it installs a setcap\'d capexec into a scratch prefix and runs it as nobody)');
   const capexecBuild = path.join(root, 'dist', 'capexec');
   if (!fs.existsSync(capexecBuild)) fail('dist/capexec is missing: npm run build');
@@ -79,8 +188,9 @@ function main() {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'capexec-bench-'));
   fs.chmodSync(prefix, 0o755);
   const installed = spawnSync(capexecBuild, ['--install', prefix, '--cap', 'net_admin'], { env: ENV, encoding: 'utf8' });
+  const runners = [];
   try {
-    if (installed.status !== 0) fail(`capexec --install failed: ${installed.stderr.trim()}`);
+    if (installed.status !== 0) throw new Error(`capexec --install failed: ${installed.stderr.trim()}`);
     const capexec = path.join(prefix, 'bin', 'capexec');
     const manyArgs = Array.from({ length: 10000 }, (_, i) => `argument-${i}`);
     const bigEnv = bigEnvironment(1 << 20);
@@ -108,21 +218,56 @@ function main() {
         options: { env: ENV },
       },
     ];
+
+    // The same launch with and without a policy, each in a namespace with an overlay on
+    // /etc, so that both pay for reading /etc through it. Two copies of one large
+    // program, one pinned by sha256, give what the pin costs a launch.
+    const pinned = path.join(prefix, 'pinned-node');
+    const plain = path.join(prefix, 'plain-node');
+    for (const copy of [pinned, plain]) {
+      fs.copyFileSync(node24, copy);
+      fs.chmodSync(copy, 0o755);
+    }
+    const withPolicy = new Runner(...etcLayer(prefix, 'etc-policy', benchPolicy(pinned, plain)));
+    const withoutPolicy = new Runner(...etcLayer(prefix, 'etc-none', undefined));
+    runners.push(withPolicy, withoutPolicy);
+    const launch = ['--cap', 'net_admin', '--', '/usr/bin/true'];
+    benches.push(
+      { name: 'capexec, no policy', file: capexec, args: launch, options: { env: ENV, ...NOBODY }, runner: withoutPolicy },
+      { name: `capexec, ${POLICY_RULES}-rule policy`, file: capexec, args: launch, options: { env: ENV, ...NOBODY }, runner: withPolicy },
+      { name: 'policy, program', file: capexec, args: ['--cap', 'net_admin', '--', plain, '-e', '0'], options: { env: ENV, ...NOBODY }, runner: withPolicy },
+      { name: 'policy, pinned program', file: capexec, args: ['--cap', 'net_admin', '--', pinned, '-e', '0'], options: { env: ENV, ...NOBODY }, runner: withPolicy },
+    );
+
     for (const bench of benches) bench.times = [];
     for (let round = 0; round < WARMUP + rounds; round++) {
       for (const bench of shuffle([...benches])) {
-        const elapsed = run(bench);
+        const elapsed = bench.runner === undefined ? run(bench) : await bench.runner.run(bench);
         if (round >= WARMUP) bench.times.push(elapsed);
       }
     }
-    report(benches, rounds, node24);
+    report(benches, rounds, node24, { size: fs.statSync(pinned).size, alone: hashSpeed(pinned) });
   } finally {
+    await Promise.all(runners.map((runner) => runner.close()));
     spawnSync(capexecBuild, ['--uninstall', prefix], { env: ENV, stdio: 'ignore' });
     fs.rmSync(prefix, { recursive: true, force: true });
   }
 }
 
-function report(benches, rounds, node24) {
+// Node's crypto (OpenSSL's SHA-256) alone, in the 1 MiB reads PinnedCopy makes, over a
+// file already in the page cache: the best a pin can do.
+function hashSpeed(file) {
+  sha256File(file);
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const started = process.hrtime.bigint();
+    sha256File(file);
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  return median(times.sort((a, b) => a - b));
+}
+
+function report(benches, rounds, node24, hashing) {
   const by = Object.fromEntries(benches.map((bench) => [bench.name, bench]));
   const version = spawnSync(node24, ['--version'], { env: ENV, encoding: 'utf8' }).stdout.trim();
   const out = [
@@ -156,7 +301,16 @@ function report(benches, rounds, node24) {
   // What root mode itself costs beyond Node's start-up, paired by round.
   const own = median(by['capexec --user'].times.map((time, i) => time - by['node -e 0, as root'].times[i]).sort((x, y) => x - y));
   out.push(`${'capexec --user - node -e 0, as root (ms)'.padEnd(44)}${''.padStart(8)}${own.toFixed(3).padStart(10)}  (target < 1: ${own < 1 ? 'met' : 'missed'})`);
+  out.push(ratio(`capexec, ${POLICY_RULES}-rule policy`, 'capexec, no policy', 1.03));
+  // What a sha256 pin adds to a launch: reading the program, hashing it and copying it
+  // into the sealed memfd that runs, for the pinned copy of a program against the same
+  // program unpinned, round by round.
+  const megabytes = hashing.size / 1e6;
+  const extra = median(by['policy, pinned program'].times.map((time, i) => time - by['policy, program'].times[i]).sort((x, y) => x - y));
+  const speed = megabytes / (extra / 1000);
+  out.push('', `sha256 pin of a ${megabytes.toFixed(0)} MB program: +${extra.toFixed(1)} ms a launch, ${speed.toFixed(0)} MB/s${speed >= 500 ? '  (target >= 500: met)' : '  (target >= 500: missed)'}`);
+  out.push(`sha256 alone (Node's crypto, 1 MiB reads): ${(megabytes / (hashing.alone / 1000)).toFixed(0)} MB/s`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-main();
+main().catch((error) => fail(error.message));

@@ -51,7 +51,8 @@ export function readCandidatePolicy(c: Libc, path: string, lastCap: number): Pol
 
 function policyOf(c: Libc, path: string, text: string, lastCap: number, warnings: boolean): Policy {
   const parsed = parsePolicy(text, lastCap);
-  const resolved = parsed.rules.map((rule) => resolveRule(c, rule));
+  const lookups: Lookups = { ids: new Map(), commands: new Map() };
+  const resolved = parsed.rules.map((rule) => resolveRule(c, rule, lookups));
   const rules = resolved.flatMap((item) => ('rule' in item ? [item.rule] : []));
   const found = [...parsed.problems, ...resolved.flatMap((item) => ('problem' in item ? [item.problem] : [])), ...(warnings ? runsOthers(rules) : [])];
   return { path, rules, problems: found.sort((a, b) => a.line - b.line || a.column - b.column) };
@@ -113,28 +114,50 @@ function fileFix(path: string, at: string): string {
     : `only root may be able to change ${printable(at)}; fix how the system is set up, not capexec`;
 }
 
-function resolveRule(c: Libc, rule: Rule): { rule: LoadedRule } | { problem: PolicyProblem } {
-  const id = resolveIdentity(c, rule);
+// What one load found out about a name or a cmd path, asked once however many rules
+// repeat it: a site's policy names a few groups and programs over and over, and each
+// NSS lookup and each walk up a cmd's path is paid at every launch.
+interface Lookups {
+  ids: Map<string, number | undefined>;
+  commands: Map<string, { file: FileId; unsafe: string | undefined } | { missing: string }>;
+}
+
+function resolveRule(c: Libc, rule: Rule, lookups: Lookups): { rule: LoadedRule } | { problem: PolicyProblem } {
+  const id = resolveIdentity(c, rule, lookups);
   if (typeof id !== 'number') return { problem: id };
   if (rule.command === undefined) return { rule: { ...rule, id, file: undefined } };
   const { path, sha256 } = rule.command;
+  let found = lookups.commands.get(path);
+  if (found === undefined) {
+    found = examineCommand(path);
+    lookups.commands.set(path, found);
+  }
+  if ('missing' in found) return { problem: problems.cmdMissing(rule.line, rule.columns.command ?? 1, path, found.missing) };
+  if (found.unsafe !== undefined && sha256 === undefined) return { problem: problems.cmdUnsafe(rule.line, rule.columns.command ?? 1, path, found.unsafe) };
+  return { rule: { ...rule, id, file: found.file } };
+}
+
+function examineCommand(path: string): { file: FileId; unsafe: string | undefined } | { missing: string } {
   let file: FileId;
   try {
     const stats = statSync(path, { bigint: true });
-    if (!stats.isFile()) return { problem: problems.cmdMissing(rule.line, rule.columns.command ?? 1, path, 'is not a regular file') };
+    if (!stats.isFile()) return { missing: 'is not a regular file' };
     file = { dev: stats.dev, ino: stats.ino };
   } catch (error) {
-    return { problem: problems.cmdMissing(rule.line, rule.columns.command ?? 1, path, `cannot be found (${systemErrorCode(error) ?? 'error'})`) };
+    return { missing: `cannot be found (${systemErrorCode(error) ?? 'error'})` };
   }
-  const unsafe = findUnsafeCommand(path, { lstat: lstatPath, readlink: (link) => readlinkSync(link, 'utf8') });
-  if (unsafe !== undefined && sha256 === undefined) return { problem: problems.cmdUnsafe(rule.line, rule.columns.command ?? 1, path, unsafe) };
-  return { rule: { ...rule, id, file } };
+  return { file, unsafe: findUnsafeCommand(path, { lstat: lstatPath, readlink: (link) => readlinkSync(link, 'utf8') }) };
 }
 
-function resolveIdentity(c: Libc, rule: Rule): number | PolicyProblem {
+function resolveIdentity(c: Libc, rule: Rule, lookups: Lookups): number | PolicyProblem {
   const { kind, text } = rule.identity;
   if (/^\d+$/.test(text)) return Number(text);
-  const found = kind === 'user' ? c.userByName(text)?.uid : c.groupByName(text)?.gid;
+  const key = `${kind}:${text}`;
+  let found = lookups.ids.get(key);
+  if (!lookups.ids.has(key)) {
+    found = kind === 'user' ? c.userByName(text)?.uid : c.groupByName(text)?.gid;
+    lookups.ids.set(key, found);
+  }
   if (found !== undefined) return found;
   const column = rule.columns.identity;
   return kind === 'user' ? problems.unknownUser(rule.line, column, text) : problems.unknownGroup(rule.line, column, text);

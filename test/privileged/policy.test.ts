@@ -7,7 +7,9 @@ import * as assert from 'uvu/assert';
 import { TemporaryAccounts, type Account, type Group } from '../helpers/accounts';
 import { layer, runUnderPolicy, writePolicy, type PolicyRun } from '../helpers/namespace';
 import { capMaskField, statusFields } from '../helpers/proc-status';
-import { DIST, installCopy, privileged, privilegedSetup, scratchDirectory, type Installed } from '../helpers/privileged';
+import { readPolicy } from '../../src/policy/load';
+import { FakeLibc } from '../helpers/fake-libc';
+import { DIST, installCopy, NOBODY, privileged, privilegedSetup, scratchDirectory, type Installed } from '../helpers/privileged';
 import { isOneErrorLine } from '../helpers/run';
 
 const NET_BIND_SERVICE = 1n << 10n;
@@ -410,6 +412,38 @@ privileged(policy, 'with no /dev/log at all the launch still works', async () =>
   const result = await launchAs(w.alice, { policy: `permit ${w.alice.name} cap net_admin\n` }, 'net_admin', ['sh', '-c', 'test ! -e /dev/log && cat /proc/self/status']);
   assert.is(result.exitCode, 0, String(result.stderr));
   assert.is(capMaskField(statusFields(String(result.stdout)), 'CapAmb'), NET_ADMIN);
+});
+
+privileged(policy, 'a load asks NSS once for each name, however many rules repeat it; rules that share a cmd each get its file and their own problems', () => {
+  const nss: string[] = [];
+  const c = new FakeLibc();
+  const userByName = c.userByName.bind(c);
+  const groupByName = c.groupByName.bind(c);
+  c.userByName = (name) => (nss.push(`user ${name}`), userByName(name));
+  c.groupByName = (name) => (nss.push(`group ${name}`), groupByName(name));
+  const unsafe = aliceProgram('repeated', '#!/bin/sh\n');
+  const lines = [
+    ...Array.from({ length: 4 }, () => 'permit nobody cap net_admin cmd /usr/bin/true'),
+    ...Array.from({ length: 3 }, () => 'permit :nogroup cap net_raw cmd /usr/bin/cat'),
+    `permit nobody cap net_admin cmd ${unsafe}`,
+    `permit nosuch${process.pid} cap net_admin`,
+    `permit nobody cap net_admin cmd ${unsafe} sha256 ${'0'.repeat(64)}`,
+    `permit nosuch${process.pid} cap net_admin`,
+    `permit nobody cap net_admin cmd ${unsafe}`,
+  ];
+  const file = join(w.scratch, `lookups-${markerSerial++}.conf`);
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o644 });
+  const loaded = readPolicy(c, file, 40);
+  assert.ok(loaded !== undefined);
+  assert.equal(nss, ['user nobody', 'group nogroup', `user nosuch${process.pid}`]);
+  const trueFile = lstatSync('/usr/bin/true', { bigint: true });
+  assert.equal(loaded.rules.slice(0, 4).map((rule) => [rule.line, rule.id, rule.file?.ino]), [1, 2, 3, 4].map((line) => [line, NOBODY, trueFile.ino]));
+  assert.equal(loaded.rules.slice(4, 7).map((rule) => [rule.line, rule.id]), [[5, 65534], [6, 65534], [7, 65534]]);
+  // Each rule still gets its own problem, at its own line.
+  assert.equal(loaded.problems.map((problem) => [problem.line, problem.what.split(':')[0]]), [
+    [8, `cmd ${unsafe}`], [9, `no user 'nosuch${process.pid}'`], [11, `no user 'nosuch${process.pid}'`], [12, `cmd ${unsafe}`],
+  ]);
+  assert.equal(loaded.rules.map((rule) => rule.line).slice(7), [10]);
 });
 
 // --install --policy writes /etc/capexec.conf: it runs in the namespace too, and what it

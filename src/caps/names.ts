@@ -37,9 +37,12 @@ export function setcapCommand(caps: readonly number[], file: string | Buffer): s
 
 // The command that (re)installs capexec under `prefix` with these capabilities, run by
 // `executable`; for an installed copy this, not setcap, keeps its manifest true.
-export function installCommand(executable: string | Buffer, prefix: string, caps: readonly number[], group: string | undefined): string {
+// `policy`: the policy file an installation made with --policy requires, which a
+// reinstall must name again.
+export function installCommand(executable: string | Buffer, prefix: string, caps: readonly number[], group: string | undefined, policy?: string): string {
   const onlyFor = group === undefined ? '' : ` --group ${printable(group)}`;
-  return `${printable(executable)} --install ${printable(prefix)} --cap ${capsArgument(caps)}${onlyFor}`;
+  const policyFile = policy === undefined ? '' : ` --policy ${printable(policy)}`;
+  return `${printable(executable)} --install ${printable(prefix)}${policyFile} --cap ${capsArgument(caps)}${onlyFor}`;
 }
 
 // A capability this code names itself; a name missing from the table is a bug here.

@@ -10,6 +10,8 @@ export interface Reinstall {
   prefix: string;
   caps: readonly number[];
   group: string | undefined;
+  // The policy file it requires, when it was installed with --policy.
+  policy?: string | undefined;
 }
 
 export class CapsNotPermittedError extends CapexecError {
@@ -24,7 +26,7 @@ export class CapsNotPermittedError extends CapexecError {
       ? 'run the standalone executable (npm run build makes dist/capexec), given file capabilities'
       : reinstall === undefined
         ? `as root: ${setcapCommand(missing, process.execPath)}`
-        : `as root: ${installCommand(process.execPath, reinstall.prefix, all, reinstall.group)}`;
+        : `as root: ${installCommand(process.execPath, reinstall.prefix, all, reinstall.group, reinstall.policy)}`;
     super('caps_not_permitted', `cannot pass ${capsText(missing)}`, `not in capexec's permitted set`, { fix });
     this.missing = missing;
   }

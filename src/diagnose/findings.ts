@@ -71,7 +71,7 @@ export function noFileCaps(executable: Buffer, problem: FileCapsProblem, missing
   const file = printable(executable);
   const granting = (caps: readonly number[]): string => {
     const all = [...new Set([...installation?.caps ?? [], ...caps])].sort((a, b) => a - b);
-    return `as root: ${installation === undefined ? setcapCommand(all, executable) : installCommand(executable, installation.prefix, all, installation.group)}`;
+    return `as root: ${installation === undefined ? setcapCommand(all, executable) : installCommand(executable, installation.prefix, all, installation.group, installation.policy)}`;
   };
   const setcap = granting(missing);
   switch (problem.kind) {

@@ -4,6 +4,7 @@ import { MAX_CAP } from '../kernel/constants';
 import type { Reinstall } from '../caps/pass';
 import { FILES, PRIVATE_DIRECTORY, under } from './layout';
 import { readManifest, type Manifest } from './manifest';
+import { POLICY_PATH } from '../policy/load';
 
 export interface Installation {
   prefix: string;
@@ -37,5 +38,5 @@ export function installedCopy(executable: string): Reinstall | undefined {
     const found = lookupCap(name, MAX_CAP);
     return found.ok ? [found.cap] : [];
   });
-  return { prefix, caps, group: manifest.group };
+  return { prefix, caps, group: manifest.group, policy: manifest.policy === undefined ? undefined : POLICY_PATH };
 }

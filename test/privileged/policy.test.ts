@@ -506,6 +506,11 @@ privileged(policy, '--install --policy: installs a checked policy, the caps its 
   const bob = await launch(w.bob, 'net_raw');
   assert.is(capMaskField(statusFields(String(bob.stdout)), 'CapAmb'), NET_RAW);
 
+  // A cap the installation lacks: the fix is a reinstall that keeps the policy.
+  const lacking = await launch(w.alice, 'net_bind_service');
+  assert.is(lacking.exitCode, 125);
+  assert.match(String(lacking.stderr), `(as root: ${executable} --install ${prefix} --policy /etc/capexec.conf --cap cap_net_bind_service,cap_net_admin,cap_net_raw)`, String(lacking.stderr));
+
   rmSync(join(etc, 'capexec.conf'));
   const missing = await launch(w.alice, 'net_admin');
   assert.is(missing.exitCode, 125);

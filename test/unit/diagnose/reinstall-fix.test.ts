@@ -15,6 +15,9 @@ test('an installed copy without the caps is fixed by --install again, never by a
   // --install without its --group would open the installation to every user.
   const grouped = noFileCaps(EXE, { kind: 'none' }, [NET_RAW], { ...installation, group: 'netdev' });
   assert.is(grouped.fix, 'as root: /opt/x/libexec/capexec/capexec --install /opt/x --cap cap_net_admin,cap_net_raw --group netdev');
+  // Without its --policy the reinstall would be refused.
+  const required = noFileCaps(EXE, { kind: 'none' }, [NET_RAW], { ...installation, policy: '/etc/capexec.conf' });
+  assert.is(required.fix, 'as root: /opt/x/libexec/capexec/capexec --install /opt/x --policy /etc/capexec.conf --cap cap_net_admin,cap_net_raw');
   assert.is(noFileCaps(EXE, { kind: 'none' }, [NET_ADMIN]).fix, 'as root: setcap cap_net_admin+p /opt/x/libexec/capexec/capexec');
 });
 

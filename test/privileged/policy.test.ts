@@ -197,6 +197,16 @@ privileged(policy, 'a sha256 pin: the content it names runs; changed, it is refu
   assert.not.ok(existsSync(after), 'the changed program ran');
 });
 
+privileged(policy, 'a pinned script is read by its interpreter from the sealed copy, which nothing can write', async () => {
+  // Run from an fd, the script is $0 as /dev/fd/N; the shell reads it from there.
+  const script = '#!/bin/sh\nreadlink "$0"\nif (echo tampered >> "$0") 2>/dev/null; then echo writable; else echo sealed; fi\ncat "$0"\n';
+  const path = aliceProgram('sealed.sh', script);
+  const rules = { policy: `permit ${w.alice.name} cap net_admin cmd ${path} sha256 ${sha256(Buffer.from(script))}\n` };
+  const result = await launchAs(w.alice, rules, 'net_admin', [path]);
+  assert.is(result.exitCode, 0, String(result.stderr));
+  assert.is(result.stdout, `/memfd:capexec-pinned (deleted)\nsealed\n${script.trimEnd()}`);
+});
+
 privileged(policy, 'a pinned program runs from a sealed copy of exactly the bytes that were hashed', async () => {
   const cat = readFileSync('/usr/bin/cat');
   const readlink = readFileSync('/usr/bin/readlink');

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -311,6 +311,11 @@ const FAIL_CLOSED: { name: string; policy: () => string | ((etc: string) => void
     line: () => new RegExp(`^capexec: /etc/capexec\\.conf:2:8: no user 'nosuchuser${process.pid}'`),
   },
   {
+    name: 'an unknown group',
+    policy: () => `permit ${w.alice.name} cap net_admin\npermit :nosuchgroup${process.pid} cap net_admin\n`,
+    line: () => new RegExp(`^capexec: /etc/capexec\\.conf:2:8: no group 'nosuchgroup${process.pid}'`),
+  },
+  {
     name: 'a cmd in a directory its user can write, without sha256',
     policy: () => `permit ${w.alice.name} cap net_admin cmd ${aliceProgram('touch', readFileSync('/usr/bin/touch'))}\n`,
     line: () => new RegExp(`^capexec: /etc/capexec\\.conf:1:${`permit ${w.alice.name} cap net_admin cmd `.length + 1}: cmd ${w.aliceDirectory}/touch: ${w.aliceDirectory} is owned by uid ${w.alice.uid}, so its owner could replace the program`),
@@ -335,6 +340,14 @@ const FAIL_CLOSED: { name: string; policy: () => string | ((etc: string) => void
       symlinkSync('capexec.conf.real', join(etc, 'capexec.conf'));
     },
     line: () => /^capexec: refusing to use \/etc\/capexec\.conf: it is a symbolic link/,
+  },
+  {
+    name: 'a second hard link to the file',
+    policy: () => (etc) => {
+      writePolicy(etc, `permit ${w.alice.name} cap net_admin\n`);
+      linkSync(join(etc, 'capexec.conf'), join(etc, 'capexec.conf.orig'));
+    },
+    line: () => /^capexec: refusing to use \/etc\/capexec\.conf: it has 2 hard links/,
   },
 ];
 

@@ -25,49 +25,47 @@ export function splitLines(text: string): Line[] {
   return text.split('\n').map((line, index) => splitWords(line, index + 1));
 }
 
+// One sticky regular expression per word rather than a test per character: the policy is
+// read at every launch, before the JIT has warmed anything.
+const BLANKS = /[ \t\r]*/y;
+// Inside quotes a backslash escapes `"` or `\`, and is itself otherwise.
+const QUOTED = /"((?:[^"\\]|\\["\\]|\\)*)"/y;
+// A brace inside a word is part of it, so that `${USER}` in args is one word.
+const BARE = /[^ \t\r#"]+/y;
+
 function splitWords(text: string, line: number): Line {
   const words: Word[] = [];
   let at = 0;
-  while (at < text.length) {
-    const char = text[at] ?? '';
-    if (char === ' ' || char === '\t' || char === '\r') {
-      at++;
-    } else if (char === '#') {
-      break;
-    } else if (char === '{' || char === '}') {
+  for (;;) {
+    BLANKS.lastIndex = at;
+    BLANKS.exec(text);
+    at = BLANKS.lastIndex;
+    const char = text[at];
+    if (char === undefined || char === '#') return { words };
+    if (char === '{' || char === '}') {
       words.push({ text: char, line, column: at + 1, quoted: false });
       at++;
     } else if (char === '"') {
-      const start = at;
-      let word = '';
-      at++;
-      for (;;) {
-        const next = text[at];
-        if (next === undefined) {
-          return { error: { line, column: start + 1, what: 'unterminated quote', fix: 'close the word with "' } };
-        }
-        if (next === '"') break;
-        if (next === '\\' && (text[at + 1] === '"' || text[at + 1] === '\\')) at++;
-        word += text[at];
-        at++;
-      }
-      words.push({ text: word, line, column: start + 1, quoted: true });
-      at++;
+      QUOTED.lastIndex = at;
+      const quoted = QUOTED.exec(text);
+      if (quoted === null) return { error: { line, column: at + 1, what: 'unterminated quote', fix: 'close the word with "' } };
+      words.push({ text: (quoted[1] ?? '').replace(/\\(["\\])/g, '$1'), line, column: at + 1, quoted: true });
+      at = QUOTED.lastIndex;
       const after = text[at];
-      if (after !== undefined && !/[ \t\r#{}]/.test(after)) {
+      if (after !== undefined && after !== ' ' && after !== '\t' && after !== '\r' && after !== '#' && after !== '{' && after !== '}') {
         return { error: { line, column: at + 1, what: 'text right after a closing quote', fix: 'put a blank after the quoted word' } };
       }
     } else {
-      const start = at;
-      // A brace inside a word is part of it, so that `${USER}` in args is one word.
-      while (at < text.length && !/[ \t\r#"]/.test(text[at] ?? '')) at++;
-      if (text[at] === '"') {
-        return { error: { line, column: at + 1, what: 'a quote inside a word', fix: 'quote the whole word: "like this"' } };
+      BARE.lastIndex = at;
+      BARE.exec(text);
+      const end = BARE.lastIndex;
+      if (text[end] === '"') {
+        return { error: { line, column: end + 1, what: 'a quote inside a word', fix: 'quote the whole word: "like this"' } };
       }
-      words.push({ text: text.slice(start, at), line, column: start + 1, quoted: false });
+      words.push({ text: text.slice(at, end), line, column: at + 1, quoted: false });
+      at = end;
     }
   }
-  return { words };
 }
 
 // The word as it must be written to read back the same: quoted when it holds a blank, a

@@ -9,11 +9,12 @@
 // machine's own /etc is never written.
 //
 //   node bench/startup.js [--rounds N]
-const { spawn, spawnSync } = require('node:child_process');
+const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { buildFloor } = require('./floor.js');
 
 const root = path.resolve(__dirname, '..');
 const NOBODY = { uid: 65534, gid: 65534 };
@@ -192,6 +193,11 @@ async function main() {
   try {
     if (installed.status !== 0) throw new Error(`capexec --install failed: ${installed.stderr.trim()}`);
     const capexec = path.join(prefix, 'bin', 'capexec');
+    // The floor (bench/floor.js): built as capexec is, given the same file capability
+    // beside it, so that Node starts both in secure-execution mode alike.
+    const floor = path.join(prefix, 'libexec', 'capexec', 'floor');
+    await buildFloor(floor);
+    execFileSync('setcap', ['cap_net_admin+p', floor]);
     const manyArgs = Array.from({ length: 10000 }, (_, i) => `argument-${i}`);
     const bigEnv = bigEnvironment(1 << 20);
     // The "node -e 0" and "/bin/true" rows with the same arguments or environment show
@@ -201,6 +207,9 @@ async function main() {
       { name: 'setpriv', file: 'setpriv', args: ['--inh-caps', '+net_admin', '--ambient-caps', '+net_admin', '/bin/true'], options: { env: ENV } },
       { name: 'node -e 0', file: node24, args: ['-e', '0'], options: { env: ENV, ...NOBODY } },
       { name: 'capexec', file: capexec, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: ENV, ...NOBODY } },
+      { name: 'floor', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: ENV, ...NOBODY } },
+      { name: 'floor, 10,000 args', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true', ...manyArgs], options: { env: ENV, ...NOBODY } },
+      { name: 'floor, 1 MiB env', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: bigEnv, ...NOBODY } },
       { name: '/bin/true, 10,000 args', file: '/bin/true', args: manyArgs, options: { env: ENV, ...NOBODY } },
       { name: 'node -e 0, 10,000 args', file: node24, args: ['-e', '0', ...manyArgs], options: { env: ENV, ...NOBODY } },
       { name: 'capexec, 10,000 args', file: capexec, args: ['--cap', 'net_admin', '--', '/bin/true', ...manyArgs], options: { env: ENV, ...NOBODY } },
@@ -234,6 +243,7 @@ async function main() {
     const launch = ['--cap', 'net_admin', '--', '/usr/bin/true'];
     benches.push(
       { name: 'capexec, no policy', file: capexec, args: launch, options: { env: ENV, ...NOBODY }, runner: withoutPolicy },
+      { name: 'floor, in the namespace', file: floor, args: launch, options: { env: ENV, ...NOBODY }, runner: withoutPolicy },
       { name: `capexec, ${POLICY_RULES}-rule policy`, file: capexec, args: launch, options: { env: ENV, ...NOBODY }, runner: withPolicy },
       { name: 'policy, program', file: capexec, args: ['--cap', 'net_admin', '--', plain, '-e', '0'], options: { env: ENV, ...NOBODY }, runner: withPolicy },
       { name: 'policy, pinned program', file: capexec, args: ['--cap', 'net_admin', '--', pinned, '-e', '0'], options: { env: ENV, ...NOBODY }, runner: withPolicy },
@@ -290,12 +300,20 @@ function report(benches, rounds, node24, hashing) {
     return `${`${name} / ${base}`.padEnd(44)}${(a.median / b.median).toFixed(3).padStart(8)}${paired.toFixed(3).padStart(10)}${verdict}`;
   };
   out.push('', `${'ratio'.padEnd(44)}${'medians'.padStart(8)}${'paired'.padStart(10)}`);
-  out.push(ratio('capexec', 'node -e 0', 1.05));
+  out.push(ratio('capexec', 'floor', 1.03));
+  out.push(ratio(`capexec, ${POLICY_RULES}-rule policy`, 'floor, in the namespace', 1.03));
+  out.push(ratio('capexec', 'node -e 0'));
   out.push(ratio('capexec', 'setpriv'));
   out.push(ratio('capexec, 10,000 args', 'capexec', 1.2));
   out.push(ratio('node -e 0, 10,000 args', 'node -e 0'));
   out.push(ratio('capexec, 1 MiB env', 'capexec', 1.2));
   out.push(ratio('node -e 0, 1 MiB env', 'node -e 0'));
+  // capexec's growth with the arguments or the environment, beyond the floor's own.
+  for (const big of ['10,000 args', '1 MiB env']) {
+    const growth = (name) => median(by[`${name}, ${big}`].times.map((time, i) => time / by[name].times[i]).sort((x, y) => x - y));
+    const beyond = growth('capexec') - growth('floor');
+    out.push(`${`growth with ${big}, capexec - floor`.padEnd(44)}${''.padStart(8)}${beyond.toFixed(3).padStart(10)}  (target <= 0.05: ${beyond <= 0.05 ? 'met' : 'missed'})`);
+  }
   out.push(ratio('capexec --user', 'setpriv --reuid'));
   out.push(ratio('capexec --user', 'node -e 0, as root'));
   // What root mode itself costs beyond Node's start-up, paired by round.

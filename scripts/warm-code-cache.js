@@ -63,6 +63,7 @@ for (const warm of [
 const opened = exported.openCommand(c, Buffer.from('/bin/true'));
 exported.mayChangePrivileges(opened);
 exported.argvEntries(exported.rawArgvTail(['true', '-x'], cmdline));
+exported.argumentsBlock(exported.rawArgvTail(['true', '-x'], cmdline));
 exported.findNodeChannel(Buffer.from('PATH=/bin\0'));
 exported.readPolicy(c, '/nonexistent/capexec.conf', lastCap);
 const { rules } = exported.parsePolicy([
@@ -77,7 +78,7 @@ const glob = (pattern, text) => c.fnmatch(pattern, text);
 exported.decide(loaded, request, glob);
 exported.closestPermit(loaded, request, glob);
 exported.policyEnvironment([Buffer.from('TERM=x'), Buffer.from('BASH_FUNC_f%%=() { :; }')], loaded[0], 'nobody');
-exported.auditLine({ user: 'nobody', caps: [12], pwd: Buffer.from('/'), rule: '/etc/capexec.conf:2', command: [Buffer.from('/bin/true'), Buffer.from('a\nb')], denied: false });
+exported.auditLine({ user: 'nobody', caps: [12], pwd: Buffer.from('/'), rule: '/etc/capexec.conf:2', command: Buffer.from('/bin/true\0a\nb;\0'), denied: false });
 exported.closeCommand(opened);
 
 fs.writeFileSync(cachePath, script.createCachedData());

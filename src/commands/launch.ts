@@ -32,17 +32,16 @@ export function launch(request: LaunchRequest): never {
   if (asRoot) dropPrivileges(c, { identity: undefined, caps, keepBounding: false, noNewPrivs: false, lastCap });
   else passOrExplain(c, caps, argv);
   const opened = openCommand(c, resolveCommand(firstArgument(argv), c.getenv('PATH')));
-  const args = argvEntries(argv).slice(1);
   // Root's exec gives the command the bounding set, now the request, whatever its file
   // says; the check is for the ambient set, which only other users depend on.
   if (!asRoot && mayChangePrivileges(opened)) {
     const { refuseCancellingTarget } = require('../diagnose/target-check') as typeof import('../diagnose/target-check');
-    refuseCancellingTarget(c, caps, opened, args);
+    refuseCancellingTarget(c, caps, opened, argvEntries(argv).slice(1));
   }
   // Root's own launches need no permission; everyone else's go through the policy.
   const { command, environment } = process.getuid?.() === 0
     ? { command: opened, environment: undefined }
-    : (require('../policy/apply') as typeof import('../policy/apply')).applyPolicy(c, caps, opened, args, lastCap);
+    : (require('../policy/apply') as typeof import('../policy/apply')).applyPolicy(c, caps, opened, argv, lastCap);
   prepareForExec(c, stdioFlags, Math.max(request.preserveFds, socketActivationFds(c, process.pid)));
   const exec = (): never => execCommand(c, command, argv, environment);
   return asRoot ? execAfterDrop(exec, command, caps, false) : exec();

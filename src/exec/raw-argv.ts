@@ -47,13 +47,21 @@ export function firstArgument(argv: RawArgv): Buffer {
   return argv.count === 0 ? Buffer.alloc(0) : argv.block.subarray(0, argv.block.indexOf(0));
 }
 
-// For the paths that inspect arguments one by one (diagnosis), where speed is no concern.
+// The arguments one by one, for what inspects them so (the diagnosis, a policy rule's
+// args); a launch asks only when one does. The NULs are found in a latin1 string, whose
+// search is far cheaper per call than a Buffer's.
 export function argvEntries(argv: RawArgv): Buffer[] {
   const entries: Buffer[] = [];
+  const text = argv.block.toString('latin1');
   let start = 0;
-  for (let end = argv.block.indexOf(0); end !== -1; end = argv.block.indexOf(0, start)) {
+  for (let end = text.indexOf('\0'); end !== -1; end = text.indexOf('\0', start)) {
     entries.push(argv.block.subarray(start, end));
     start = end + 1;
   }
   return entries;
+}
+
+// The block without its first word: the arguments after the command's name.
+export function argumentsBlock(argv: RawArgv): Buffer {
+  return argv.count === 0 ? Buffer.alloc(0) : argv.block.subarray(argv.block.indexOf(0) + 1);
 }

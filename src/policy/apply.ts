@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { capsText } from '../caps/names';
 import type { OpenedCommand } from '../exec/open-command';
-import type { RawArgv } from '../exec/raw-argv';
+import { argumentsBlock, argvEntries, type RawArgv } from '../exec/raw-argv';
 import { F_ADD_SEALS, F_SEAL_GROW, F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_WRITE, MFD_ALLOW_SEALING, MFD_CLOEXEC } from '../kernel/constants';
 import type { Libc } from '../kernel/libc';
 import { CapexecError, type ErrorFinding } from '../support/errors';
@@ -25,10 +25,11 @@ export interface PolicyLaunch {
 // A launch by a user other than root: the policy decides, and the decision is logged.
 // Without a policy file (and an executable that does not require one) capexec works as
 // it always has, and the launch is logged all the same.
-export function applyPolicy(c: Libc, caps: readonly number[], command: OpenedCommand, args: readonly Buffer[], lastCap: number): PolicyLaunch {
+export function applyPolicy(c: Libc, caps: readonly number[], command: OpenedCommand, argv: RawArgv, lastCap: number): PolicyLaunch {
   const caller = currentCaller(c);
+  const commandLine = Buffer.concat([command.path, Buffer.alloc(1), argumentsBlock(argv)]);
   const logged = (rule: string | undefined, denied: boolean): void =>
-    audit(c, { user: caller.name, caps, pwd: workingDirectory(), rule, command: [command.path, ...args], denied });
+    audit(c, { user: caller.name, caps, pwd: workingDirectory(), rule, command: commandLine, denied });
   let policy;
   try {
     policy = loadPolicy(c, POLICY_PATH, lastCap, policyRequired());
@@ -42,7 +43,18 @@ export function applyPolicy(c: Libc, caps: readonly number[], command: OpenedCom
   }
   const pinned = new PinnedCopy(c, command);
   const stats = fstatSync(command.fd, { bigint: true });
-  const request: Request = { caller, caps, file: { dev: stats.dev, ino: stats.ino }, args, sha256: () => pinned.sha256() };
+  let args: Buffer[] | undefined;
+  const request: Request = {
+    caller,
+    caps,
+    file: { dev: stats.dev, ino: stats.ino },
+    // Split only for a rule that gets as far as its args.
+    get args() {
+      args ??= argvEntries(argv).slice(1);
+      return args;
+    },
+    sha256: () => pinned.sha256(),
+  };
   const glob: Glob = (pattern, text) => c.fnmatch(pattern, text);
   const decision = decide(policy.rules, request, glob);
   if (!decision.permit) {

@@ -11,7 +11,9 @@ export interface AuditEvent {
   pwd: Buffer;
   // FILE:LINE of the deciding rule; undefined without a policy, or when none decided.
   rule: string | undefined;
-  command: readonly Buffer[];
+  // The command's path and its arguments, each ended by a NUL, as execve() takes them:
+  // a launch hands over its argument block as it is, whatever its length.
+  command: Buffer;
   denied: boolean;
 }
 
@@ -21,19 +23,22 @@ export function auditLine(event: AuditEvent): string {
     `CAPS=${capsArgument(event.caps)}`,
     `PWD=${escape(event.pwd)}`,
     ...(event.rule === undefined ? [] : [`RULE=${escape(Buffer.from(event.rule))}`]),
-    `COMMAND=${event.command.map(escape).join(' ')}`,
+    `COMMAND=${escape(withoutLastNul(event.command)).replace(/\0/g, ' ')}`,
   ];
   return `${escape(Buffer.from(event.user))} : ${fields.join(' ; ')}`;
 }
 
 // Control characters as sudo writes them (#012 for a newline), so an argument cannot
 // end the line and forge a second; `;` too, so no path or argument can forge a field.
+// One character per byte (latin1), escaped by one native replace: the command line of a
+// launch may hold tens of thousands of arguments. A NUL is left for the caller, which
+// uses it to separate words.
 function escape(bytes: Buffer): string {
-  let out = '';
-  for (const byte of bytes) {
-    out += byte < 0x20 || byte === 0x7f || byte === 0x3b || byte === 0x23 ? `#${byte.toString(8).padStart(3, '0')}` : String.fromCharCode(byte);
-  }
-  return out;
+  return bytes.toString('latin1').replace(/[\x01-\x1f\x7f;#]/g, (char) => `#${char.charCodeAt(0).toString(8).padStart(3, '0')}`);
+}
+
+function withoutLastNul(bytes: Buffer): Buffer {
+  return bytes[bytes.length - 1] === 0 ? bytes.subarray(0, -1) : bytes;
 }
 
 // With no syslog daemon, syslog(3) drops the line and the launch goes on.

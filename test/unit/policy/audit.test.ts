@@ -3,9 +3,11 @@ import * as assert from 'uvu/assert';
 import { audit, auditLine, type AuditEvent } from '../../../src/policy/audit';
 import { FakeLibc, fakeState } from '../../helpers/fake-libc';
 
+// A command line as execve() takes it: each word ended by a NUL.
+const words = (...list: (string | Buffer)[]): Buffer => Buffer.concat(list.flatMap((word) => [Buffer.from(word), Buffer.alloc(1)]));
 const event = (overrides: Partial<AuditEvent> = {}): AuditEvent => ({
   user: 'alice', caps: [12], pwd: Buffer.from('/home/alice'), rule: '/etc/capexec.conf:3',
-  command: [Buffer.from('/usr/bin/tunctl'), Buffer.from('-u'), Buffer.from('alice'), Buffer.from('-t'), Buffer.from('tap0')], denied: false, ...overrides,
+  command: words('/usr/bin/tunctl', '-u', 'alice', '-t', 'tap0'), denied: false, ...overrides,
 });
 
 test('sudo\'s shape: user, then the fields; a denial says so first and names no rule when none decided', () => {
@@ -15,14 +17,14 @@ test('sudo\'s shape: user, then the fields; a denial says so first and names no 
 });
 
 test('a newline in an argument cannot forge a second line, nor a ; a field of its own', () => {
-  const forged = auditLine(event({ command: [Buffer.from('/bin/x'), Buffer.from('a\nbob : CAPS=cap_sys_admin ; COMMAND=/bin/sh'), Buffer.from('x ; RULE=/etc/capexec.conf:1')] }));
+  const forged = auditLine(event({ command: words('/bin/x', 'a\nbob : CAPS=cap_sys_admin ; COMMAND=/bin/sh', 'x ; RULE=/etc/capexec.conf:1') }));
   assert.not.match(forged, /[\n\r]/);
   assert.is(forged.split(' ; ').length, 4);
   assert.match(forged, /COMMAND=\/bin\/x a#012bob : CAPS=cap_sys_admin #073 COMMAND=\/bin\/sh x #073 RULE=\/etc\/capexec\.conf:1$/);
 });
 
 test('control characters, DEL and # are escaped everywhere, the user and working directory too', () => {
-  const line = auditLine(event({ user: 'a\x1bb', pwd: Buffer.from('/tmp/\r\x7f#;'), command: [Buffer.from([0x2f, 0x78, 0x09, 0xff])] }));
+  const line = auditLine(event({ user: 'a\x1bb', pwd: Buffer.from('/tmp/\r\x7f#;'), command: words(Buffer.from([0x2f, 0x78, 0x09, 0xff])) }));
   assert.match(line, /^a#033b : /);
   assert.match(line, /PWD=\/tmp\/#015#177#043#073 ; /);
   assert.match(line, /COMMAND=\/x#011\xff$/);

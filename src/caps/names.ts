@@ -16,6 +16,9 @@ const NAMES = [
   'block_suspend', 'audit_read', 'perfmon', 'bpf', 'checkpoint_restore',
 ] as const;
 
+// The table itself, by number, without the cap_ prefix: for the shell completion.
+export const CAP_NAMES: readonly string[] = NAMES;
+
 export function capName(cap: number): string {
   return `cap_${NAMES[cap] ?? String(cap)}`;
 }

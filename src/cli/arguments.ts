@@ -6,6 +6,7 @@ import { printable } from '../support/messages';
 export type Options =
   | { mode: 'help' }
   | { mode: 'version' }
+  | { mode: 'completion'; shell: string }
   | { mode: 'launch'; json: boolean; caps: string[]; preserveFds: number; command: string[] }
   | { mode: 'print'; json: boolean }
   | { mode: 'doctor'; json: boolean; caps: string[]; command: string[] }
@@ -46,12 +47,13 @@ const OPTION_MODES: Record<string, readonly Mode[]> = {
   'reset-env': ['user'],
   policy: ['install'],
 };
-const MODE_FLAGS = ['help', 'version', 'print', 'doctor', 'install', 'uninstall', 'user', 'check', 'list'] as const;
+const MODE_FLAGS = ['help', 'version', 'print', 'doctor', 'install', 'uninstall', 'user', 'check', 'list', 'completion'] as const;
 
-const VALUE_OPTIONS = ['cap', 'preserve-fds', 'install', 'uninstall', 'group', 'user', 'groups', 'policy'];
+// Exported for the completion script, which must know what takes a value.
+export const VALUE_OPTIONS: readonly string[] = ['cap', 'preserve-fds', 'install', 'uninstall', 'group', 'user', 'groups', 'policy', 'completion'];
 // Options whose value may be left out: they take the next argument only when it is not
 // an option (`--check FILE --user alice`, `--check --user alice`).
-const OPTIONAL_VALUE_OPTIONS = ['check'];
+export const OPTIONAL_VALUE_OPTIONS: readonly string[] = ['check'];
 const FLAG_OPTIONS = ['help', 'version', 'print', 'doctor', 'json', 'clear-groups', 'keep-bounding', 'reset-env', 'list'];
 // minimist reads any --no-X as "X is false", so this one is taken out before it looks.
 const NO_NEW_PRIVS = '--no-new-privs';
@@ -61,6 +63,7 @@ const VALUE_NAMES: Record<string, string> = {
   cap: 'a capability name', 'preserve-fds': 'a number', install: 'PREFIX', uninstall: 'PREFIX', group: 'a group name',
   user: 'a user name or uid', groups: 'a comma-separated list of groups',
   policy: 'a policy file',
+  completion: 'a shell',
 };
 const EXAMPLES: Record<string, string> = {
   cap: 'capexec --cap net_admin -- COMMAND', 'preserve-fds': 'capexec --preserve-fds 1 --cap net_admin -- COMMAND',
@@ -68,11 +71,15 @@ const EXAMPLES: Record<string, string> = {
   group: 'capexec --install /usr/local --cap net_admin --group netadmins',
   user: 'capexec --user www-data --cap net_bind_service -- COMMAND', groups: 'capexec --user www-data --groups www-data,adm -- COMMAND',
   policy: 'capexec --install /usr/local --policy ./capexec.conf',
+  completion: 'capexec --completion bash',
 };
 
 // Every long option, for the tests that keep --help and the man page in step.
 export const LONG_OPTIONS: readonly string[] = [...VALUE_OPTIONS, ...OPTIONAL_VALUE_OPTIONS, ...FLAG_OPTIONS, NO_NEW_PRIVS.slice(2)];
 const SHORT_VALUE_OPTIONS = ['c'];
+// For the completion script: each short option that takes a value, and its long name.
+export const SHORT_VALUE_LONG_NAMES: Readonly<Record<string, string>> =
+  Object.fromEntries(SHORT_VALUE_OPTIONS.map((letter) => [letter, ALIASES[letter] ?? letter]));
 
 export function parseArguments(args: readonly string[]): Options {
   const { parsed, command, unknown } = readOptions(args);
@@ -102,6 +109,8 @@ export function parseArguments(args: readonly string[]): Options {
       return { mode, file: checkFile(parsed['check']), query: checkQuery(parsed, command) };
     case 'print':
       return { mode, json: parsed['json'] === true };
+    case 'completion':
+      return { mode, shell: single(parsed['completion'], 'completion', 'a shell') };
     case 'uninstall':
       return { mode, prefix: single(parsed['uninstall'], 'uninstall', 'PREFIX') };
     case 'install': {

@@ -1,5 +1,5 @@
 import { closeSync } from 'node:fs';
-import { parseArguments, wantsJsonErrors } from './arguments';
+import { LONG_OPTIONS, OPTIONAL_VALUE_OPTIONS, parseArguments, SHORT_VALUE_LONG_NAMES, VALUE_OPTIONS, wantsJsonErrors } from './arguments';
 import { writeAll } from '../support/output';
 import { CapexecError, EXIT_CAPEXEC } from '../support/errors';
 import { HELP, VERSION } from './help';
@@ -46,7 +46,7 @@ function main(args: readonly string[]): number {
       write(1, HELP);
       return 0;
     case 'version':
-      write(1, `capexec ${VERSION}\n`);
+      write(1, versionText());
       return 0;
     case 'launch':
       return launch(options);
@@ -66,9 +66,27 @@ function main(args: readonly string[]): number {
       return (require('../commands/check') as typeof import('../commands/check')).check(options);
     case 'list':
       return (require('../commands/list') as typeof import('../commands/list')).list();
+    case 'completion': {
+      const completion = {
+        version: VERSION, longOptions: LONG_OPTIONS, valueOptions: VALUE_OPTIONS,
+        optionalValueOptions: OPTIONAL_VALUE_OPTIONS, shortValueOptions: SHORT_VALUE_LONG_NAMES,
+      };
+      return (require('../commands/completion') as typeof import('../commands/completion')).printCompletion(options.shell, completion);
+    }
     default:
       return options satisfies never;
   }
+}
+
+// The version, the Node.js inside (the standalone executable carries its own), and
+// whether this executable refuses every launch by a user other than root without a policy.
+function versionText(): string {
+  const { policyRequired } = require('../policy/required') as typeof import('../policy/required');
+  const { POLICY_PATH } = require('../policy/load') as typeof import('../policy/load');
+  const policy = policyRequired()
+    ? `policy: required (without ${POLICY_PATH}, only root may launch)`
+    : `policy: optional (without ${POLICY_PATH}, whoever may run capexec may launch)`;
+  return `capexec ${VERSION}\nNode.js ${process.version}\n${policy}\n`;
 }
 
 function report(error: unknown, args: readonly string[]): number {

@@ -20,10 +20,12 @@ test('--help prints the usage on stdout and exits 0', async () => {
   assert.is(result.stderr, '');
 });
 
-test('--version prints the version', async () => {
+test('--version prints the version, the Node.js it runs on, and that it requires no policy', async () => {
+  const node = await execa('node', ['--version'], { env: { PATH: systemPath }, extendEnv: false });
   const result = await capexec('-V');
   assert.is(result.exitCode, 0);
-  assert.is(result.stdout, `capexec ${VERSION}`);
+  const policy = 'policy: optional (without /etc/capexec.conf, whoever may run capexec may launch)';
+  assert.is(result.stdout, `capexec ${VERSION}\nNode.js ${node.stdout}\n${policy}`);
 });
 
 test('bin/capexec runs on the system Node', async () => {

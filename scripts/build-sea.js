@@ -10,8 +10,11 @@ const { bundle } = require('./bundle.js');
 const { makeSea } = require('./sea.js');
 
 const root = path.resolve(__dirname, '..');
-const work = path.join(root, 'build', 'sea');
-const dist = path.join(root, 'dist');
+// --out DIR puts the executable elsewhere than dist/, and builds it in DIR's own work
+// directory: the Debian package builds its own, policy-requiring one there.
+const outAt = process.argv.indexOf('--out');
+const dist = outAt < 0 ? path.join(root, 'dist') : path.resolve(process.argv[outAt + 1] ?? fail('--out needs a directory'));
+const work = outAt < 0 ? path.join(root, 'build', 'sea') : path.join(dist, '.sea');
 
 function fail(message) {
   process.stderr.write(`build-sea: ${message}\n`);
@@ -52,6 +55,8 @@ async function main() {
     assets: { 'capexec.js': capexec, 'capexec.cache': cache, 'policy-mode': policyMode },
     work,
     output: staged,
+    // --strip: as Debian ships binaries (the Debian package's build asks for it).
+    strip: process.argv.includes('--strip'),
   });
 
   fs.mkdirSync(dist, { recursive: true });

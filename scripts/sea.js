@@ -21,7 +21,7 @@ const FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 // others cost more than they saved (bench/startup.js).
 const EXEC_ARGV = ['--disable-sigusr1', '--openssl-config=/dev/null', '--icu-data-dir=/dev/null', '--v8-pool-size=1'];
 
-async function makeSea(nodeBinary, { main, assets, work, output }) {
+async function makeSea(nodeBinary, { main, assets, work, output, strip = false }) {
   const blob = path.join(work, `${path.basename(output)}.blob`);
   const config = path.join(work, `${path.basename(output)}-sea-config.json`);
   fs.writeFileSync(config, JSON.stringify({
@@ -35,6 +35,10 @@ async function makeSea(nodeBinary, { main, assets, work, output }) {
   }, null, 2));
   execFileSync(nodeBinary, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   fs.copyFileSync(nodeBinary, output);
+  // strip: without the symbol table and debug information (strip(1) before the blob goes
+  // in: stripping afterwards breaks the executable). The dynamic symbols, which koffi's
+  // addon links against, stay.
+  if (strip) execFileSync('strip', ['--strip-all', output], { stdio: ['ignore', 'ignore', 'inherit'] });
   const { inject } = require('postject');
   await inject(output, 'NODE_SEA_BLOB', fs.readFileSync(blob), { sentinelFuse: FUSE });
 }

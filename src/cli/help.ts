@@ -13,6 +13,7 @@ export const HELP = `Usage: capexec [-c|--cap CAPS]... [--preserve-fds N] [--] C
        capexec --uninstall PREFIX
        capexec --check [FILE] [--user NAME --cap CAPS -- COMMAND [ARG...]]
        capexec --list
+       capexec --completion bash
 
 Run COMMAND with exactly the capabilities CAPS, passed through the ambient set.
 capexec itself needs them in its permitted set (setcap CAPS+p on its file).
@@ -51,8 +52,10 @@ Options:
       --user NAME       with --check: would NAME's launch of COMMAND with CAPS
                         be allowed? prints permit or deny and the rule's line
       --list            show the policy's rules that apply to you
+      --completion bash  print the bash completion script
   -h, --help            show this help and exit
-  -V, --version         show the version and exit
+  -V, --version         show the version, the Node.js inside, and whether
+                        this executable requires a policy, and exit
 
 Options end at COMMAND or at --; COMMAND's own options pass through untouched.
 COMMAND replaces capexec in the same process: it keeps capexec's PID, and its

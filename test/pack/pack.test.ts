@@ -176,7 +176,8 @@ pack('npx capexec runs the installed bin/capexec', async () => {
   const result = await execa('npx', ['--offline', '--no-install', 'capexec', '--version'], { cwd: state.project, env: { PATH: systemPath, HOME: process.env['HOME'] ?? '/root' }, extendEnv: false, reject: false });
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Manifest;
   assert.is(result.exitCode, 0, result.stderr);
-  assert.is(result.stdout, `capexec ${manifest.version}`);
+  assert.is(result.stdout.split('\n')[0], `capexec ${manifest.version}`);
+  assert.match(result.stdout, /^policy: optional /m);
 });
 
 pack.run();

@@ -48,6 +48,7 @@ function packageFiles() {
     // A shared object, which dlopen() reads: 0644 as Debian ships them.
     { from: path.join(sea, 'koffi.node'), to: 'usr/libexec/capexec/koffi.node', mode: 0o644 },
     { from: path.join(root, 'man', 'capexec.1'), to: 'usr/share/man/man1/capexec.1.gz', mode: 0o644, gz },
+    { from: path.join(root, 'man', 'capexec.conf.5'), to: 'usr/share/man/man5/capexec.conf.5.gz', mode: 0o644, gz },
     { from: path.join(work, 'capexec.bash'), to: 'usr/share/bash-completion/completions/capexec', mode: 0o644 },
     { from: path.join(work, 'copyright'), to: 'usr/share/doc/capexec/copyright', mode: 0o644 },
     { from: path.join(debian, 'changelog'), to: 'usr/share/doc/capexec/changelog.Debian.gz', mode: 0o644, gz },

@@ -147,6 +147,7 @@ debTest('npm run deb: the package holds what the issue lists, root-owned, withou
     ['/usr/libexec/capexec/koffi.node', '-rw-r--r-- root/root'],
     ['/usr/bin/capexec -> ../libexec/capexec/capexec', 'lrwxrwxrwx root/root'],
     ['/usr/share/man/man1/capexec.1.gz', '-rw-r--r-- root/root'],
+    ['/usr/share/man/man5/capexec.conf.5.gz', '-rw-r--r-- root/root'],
     ['/usr/share/doc/capexec/copyright', '-rw-r--r-- root/root'],
     ['/usr/share/doc/capexec/changelog.Debian.gz', '-rw-r--r-- root/root'],
     ['/usr/share/bash-completion/completions/capexec', '-rw-r--r-- root/root'],
@@ -179,6 +180,16 @@ debTest('as nobody: the conffile as installed permits nothing', async () => {
   assert.is(result.exitCode, 125, String(result.stderr));
   assert.is(result.stdout, '');
   assert.match(String(result.stderr), /^capexec: /);
+});
+
+debTest('capexec --check FILE validates a candidate policy as configuration management puts it in place', async () => {
+  // As Ansible's validate: %s is a temporary file of its own, mode 0600.
+  writeFileSync(join(chroot, 'tmp/good.conf'), 'permit nobody cap net_admin\n', { mode: 0o600 });
+  writeFileSync(join(chroot, 'tmp/bad.conf'), 'permit nobody cap net_admn\n', { mode: 0o600 });
+  assert.is((await inChroot(['capexec', '--check', '/tmp/good.conf'])).exitCode, 0);
+  const bad = await inChroot(['capexec', '--check', '/tmp/bad.conf']);
+  assert.is(bad.exitCode, 1);
+  assert.match(String(bad.stdout) + String(bad.stderr), /\/tmp\/bad\.conf:1:/);
 });
 
 debTest('as nobody: a rule in /etc/capexec.conf lets exactly its capability through', async () => {

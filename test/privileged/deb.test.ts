@@ -56,7 +56,7 @@ async function chrootTarball(): Promise<string> {
   if (existsSync(CACHE) && Date.now() - statSync(CACHE).mtimeMs < CACHE_DAYS * 86_400_000) return CACHE;
   mkdirSync(join(CACHE, '..'), { recursive: true });
   const partial = `${CACHE}.${process.pid}`;
-  const made = await execa('mmdebstrap', ['--quiet', '--variant=apt', '--format=tar', `--include=${INCLUDE.join(',')}`, 'bookworm', partial, 'http://deb.debian.org/debian'], { reject: false });
+  const made = await execa('mmdebstrap', ['--quiet', '--variant=apt', '--format=tar', `--include=${INCLUDE.join(',')}`, 'bookworm', partial], { reject: false });
   if (made.exitCode !== 0) throw new Error(`mmdebstrap failed: ${made.stderr}`);
   renameSync(partial, CACHE);
   return CACHE;

@@ -2,7 +2,7 @@ import { CAP_SETGID, CAP_SETPCAP, CAP_SETUID, PR_CAPBSET_DROP, PR_CAPBSET_READ, 
 import type { Libc } from '../kernel/libc';
 import { CapexecError, SyscallError, type ErrorCode } from '../support/errors';
 import { decodeFileCaps, fileCapsText } from './file-caps';
-import { capName, capsText } from './names';
+import { capName, capsArgument, capsText } from './names';
 import { capsIn, hasCap, maskOf, namesIn, type CapMask } from './sets';
 import { clearAmbient, isAmbient, raiseAmbient, readCapState, writeCapState } from './state';
 
@@ -170,3 +170,20 @@ export function starvedFileCaps(attribute: Buffer | undefined, caps: readonly nu
   return missing.length === 0 ? undefined : { text: fileCapsText(file), missing };
 }
 
+// An exec the kernel refused with EPERM, of a file whose effective capabilities the
+// shrunken sets leave out, says so, rather than only "Operation not permitted".
+export function execAfterDrop(exec: () => never, command: { capability: Buffer | undefined }, caps: readonly number[], switchedUser: boolean): never {
+  try {
+    return exec();
+  } catch (error) {
+    const refused = error instanceof CapexecError && error.cause instanceof SyscallError && error.cause.code === 'EPERM';
+    const starved = refused ? starvedFileCaps(command.capability, caps) : undefined;
+    if (!(error instanceof CapexecError) || starved === undefined) throw error;
+    const names = capsText(starved.missing);
+    throw new CapexecError(error.code, error.what, `its file capabilities are ${starved.text}, and the kernel runs such a file only with all of them; ${names} ${starved.missing.length === 1 ? 'is' : 'are'} not requested`, {
+      exitCode: error.exitCode,
+      cause: error,
+      fix: `add --cap ${capsArgument(starved.missing)}${switchedUser ? ', or --keep-bounding' : ''}`,
+    });
+  }
+}

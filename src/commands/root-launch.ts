@@ -1,12 +1,10 @@
 import { resolveCapNames } from '../caps/names';
-import { CapexecError, SyscallError } from '../support/errors';
-import { capsArgument, capsText } from '../caps/names';
-import { dropPrivileges, requirePrivileges, starvedFileCaps } from '../caps/drop-to-user';
+import { dropPrivileges, execAfterDrop, requirePrivileges } from '../caps/drop-to-user';
 import { setUserEnvironment } from '../exec/environment';
 import { execCommand } from '../exec/execve';
 import { prepareForExec, snapshotStdioFlags, socketActivationFds } from '../exec/hygiene';
 import { firstArgument, rawArgvTail, type RawArgv } from '../exec/raw-argv';
-import { openCommand, type OpenedCommand } from '../exec/open-command';
+import { openCommand } from '../exec/open-command';
 import { resolveCommand } from '../exec/resolve-command';
 import { resolveIdentity, type IdentityRequest } from '../identity/resolve';
 import { libc, type Libc } from '../kernel/libc';
@@ -42,22 +40,4 @@ export function switchAndExec(c: Libc, request: UserLaunchRequest, argv: RawArgv
   const command = openCommand(c, resolveCommand(firstArgument(argv), c.getenv('PATH')));
   prepareForExec(c, stdioFlags, keep);
   return execAfterDrop(() => execCommand(c, command, argv), command, caps, true);
-}
-
-// An exec the kernel refused with EPERM, of a file whose effective capabilities the
-// shrunken sets leave out, says so, rather than only "Operation not permitted".
-export function execAfterDrop(exec: () => never, command: OpenedCommand, caps: readonly number[], switchedUser: boolean): never {
-  try {
-    return exec();
-  } catch (error) {
-    const refused = error instanceof CapexecError && error.cause instanceof SyscallError && error.cause.code === 'EPERM';
-    const starved = refused ? starvedFileCaps(command.capability, caps) : undefined;
-    if (!(error instanceof CapexecError) || starved === undefined) throw error;
-    const names = capsText(starved.missing);
-    throw new CapexecError(error.code, error.what, `its file capabilities are ${starved.text}, and the kernel runs such a file only with all of them; ${names} ${starved.missing.length === 1 ? 'is' : 'are'} not requested`, {
-      exitCode: error.exitCode,
-      cause: error,
-      fix: `add --cap ${capsArgument(starved.missing)}${switchedUser ? ', or --keep-bounding' : ''}`,
-    });
-  }
 }

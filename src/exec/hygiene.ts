@@ -68,16 +68,24 @@ function refuseUnlessCallers(fd: number, keep: number, fds: FdTable): void {
 const EPOLL = 'anon_inode:[eventpoll]';
 
 function setCloseOnExec(c: Libc, fd: number, on: boolean): void {
+  // The directory listing's own fd is gone by the time we get here.
+  changeFlags(c, fd, 'descriptor', (flags) => (on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC));
+}
+
+// Reads an fd's descriptor flags (F_GETFD) or status flags (F_GETFL) and writes back what
+// `change` makes of them, only if that differs. An fd that is not open has nothing to
+// change.
+export function changeFlags(c: Libc, fd: number, which: 'descriptor' | 'status', change: (flags: number) => number): void {
+  const [get, set] = which === 'descriptor' ? [F_GETFD, F_SETFD] : [F_GETFL, F_SETFL];
   let flags: number;
   try {
-    flags = c.fcntl(fd, F_GETFD);
+    flags = c.fcntl(fd, get);
   } catch (error) {
-    // The directory listing's own fd is gone by the time we get here.
     if (error instanceof SyscallError && error.code === 'EBADF') return;
     throw error;
   }
-  const wanted = on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC;
-  if (wanted !== flags) c.fcntl(fd, F_SETFD, wanted);
+  const wanted = change(flags);
+  if (wanted !== flags) c.fcntl(fd, set, wanted);
 }
 
 // The process's open fds, what each refers to and what the kernel says of it, as

@@ -1,8 +1,9 @@
-import { CapexecError, SyscallError } from '../support/errors';
+import { CapexecError } from '../support/errors';
 import type { Libc } from '../kernel/libc';
 import { printable } from '../support/messages';
 import { readProcFile } from '../kernel/proc';
-import { F_GETFL, F_SETFL, O_NONBLOCK } from '../kernel/constants';
+import { O_NONBLOCK } from '../kernel/constants';
+import { changeFlags } from './hygiene';
 
 
 // Node.js acts on these before any of capexec's code runs, and then deletes them from
@@ -52,15 +53,8 @@ export function refuseNodeChannel(request: NodeChannelRequest, c: () => Libc): v
 function restoreBlocking(c: Libc, fd: number): void {
   // Node itself refuses to start when the value is no fd number (it asserts fd >= 0).
   if (!Number.isSafeInteger(fd) || fd < 0 || fd > 0x7fffffff) return;
-  let flags: number;
-  try {
-    flags = c.fcntl(fd, F_GETFL);
-  } catch (error) {
-    // Not open: Node had nothing to switch.
-    if (error instanceof SyscallError && error.code === 'EBADF') return;
-    throw error;
-  }
-  if ((flags & O_NONBLOCK) !== 0) c.fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  // Not open: Node had nothing to switch.
+  changeFlags(c, fd, 'status', (flags) => flags & ~O_NONBLOCK);
 }
 
 // A process that holds capabilities is not dumpable and may not open

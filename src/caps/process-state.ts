@@ -32,7 +32,7 @@ export interface ProcessState {
 
 export function readProcessState(c: Libc): ProcessState {
   // /proc/thread-self: capability sets are per thread, and capget() reads this one.
-  const status = parseStatus(readProcFile('/proc/thread-self/status').toString('utf8'));
+  const status = parseStatus(readProcFile('/proc/thread-self/status').toString('utf8'), '/proc/thread-self/status');
   const caps = readCapState(c);
   return {
     effective: caps.effective,

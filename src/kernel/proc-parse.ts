@@ -44,18 +44,24 @@ export function statusMask(fields: Map<string, string>, name: string): bigint | 
   return /^[0-9a-f]{1,16}$/i.test(value) ? BigInt(`0x${value}`) : undefined;
 }
 
-export function parseStatus(text: string): StatusFields {
+// A set the status file must have; `file` names it in the message.
+function requiredMask(fields: Map<string, string>, name: string, file: string): bigint {
+  const value = statusMask(fields, name);
+  if (value === undefined) throw new CapexecError('proc_unreadable', `cannot read ${file}`, `it has no ${name} line`, { fix: 'is /proc mounted?' });
+  return value;
+}
+
+// Kernels before 4.3 have no ambient set, and no CapAmb line.
+function ambientMask(fields: Map<string, string>, file: string): bigint {
+  return fields.has('CapAmb') ? requiredMask(fields, 'CapAmb', file) : 0n;
+}
+
+export function parseStatus(text: string, file = '/proc/self/status'): StatusFields {
   const fields = statusFieldMap(text);
-  const mask = (name: string): bigint => {
-    const value = statusMask(fields, name);
-    if (value === undefined) throw new CapexecError('proc_unreadable', 'cannot read /proc/self/status', `it has no ${name} line`, { fix: 'is /proc mounted?' });
-    return value;
-  };
   const numbers = (name: string): number[] => (fields.get(name) ?? '').split(/\s+/).filter((word) => word !== '').map(Number);
   return {
-    bounding: mask('CapBnd'),
-    // Kernels before 4.3 have no ambient set, and no CapAmb line.
-    ambient: fields.has('CapAmb') ? mask('CapAmb') : 0n,
+    bounding: requiredMask(fields, 'CapBnd', file),
+    ambient: ambientMask(fields, file),
     tracerPid: Number(fields.get('TracerPid') ?? 0),
     uids: numbers('Uid'),
     gids: numbers('Gid'),
@@ -76,18 +82,14 @@ export interface TaskCaps {
 
 export function parseTaskCaps(text: string): TaskCaps {
   const fields = statusFieldMap(text);
-  const mask = (name: string): bigint => {
-    const value = statusMask(fields, name);
-    if (value === undefined) throw new CapexecError('proc_unreadable', 'cannot read a thread\'s status', `it has no ${name} line`, { fix: 'is /proc mounted?' });
-    return value;
-  };
+  const file = 'a thread\'s status';
   return {
     name: fields.get('Name') ?? '',
-    effective: mask('CapEff'),
-    permitted: mask('CapPrm'),
-    inheritable: mask('CapInh'),
-    ambient: fields.has('CapAmb') ? mask('CapAmb') : 0n,
-    bounding: mask('CapBnd'),
+    effective: requiredMask(fields, 'CapEff', file),
+    permitted: requiredMask(fields, 'CapPrm', file),
+    inheritable: requiredMask(fields, 'CapInh', file),
+    ambient: ambientMask(fields, file),
+    bounding: requiredMask(fields, 'CapBnd', file),
   };
 }
 

@@ -67,24 +67,22 @@ export class TemporaryAccounts {
 
   // Users first: a group that is still someone's primary group cannot be deleted.
   remove(): void {
-    const failures: string[] = [];
-    for (const name of this.users.splice(0)) {
-      if (spawnSync('getent', ['passwd', name]).status !== 0) continue;
-      try {
-        runLocked('userdel', [name]);
-      } catch (error) {
-        failures.push(String(error));
-      }
-    }
-    for (const name of this.groups.splice(0)) {
-      // userdel removes a user's own group already.
-      if (spawnSync('getent', ['group', name]).status !== 0) continue;
-      try {
-        runLocked('groupdel', [name]);
-      } catch (error) {
-        failures.push(String(error));
-      }
-    }
+    // userdel removes a user's own group already, so each is looked up before it goes.
+    const failures = [...deleteAll(this.users.splice(0), 'passwd', 'userdel'), ...deleteAll(this.groups.splice(0), 'group', 'groupdel')];
     if (failures.length > 0) throw new Error(failures.join('\n'));
   }
+}
+
+// Deletes each name that `database` still knows with `command`; the failures, as text.
+function deleteAll(names: readonly string[], database: 'passwd' | 'group', command: 'userdel' | 'groupdel'): string[] {
+  const failures: string[] = [];
+  for (const name of names) {
+    if (spawnSync('getent', [database, name]).status !== 0) continue;
+    try {
+      runLocked(command, [name]);
+    } catch (error) {
+      failures.push(String(error));
+    }
+  }
+  return failures;
 }

@@ -9,6 +9,9 @@ import { printable } from '../support/messages';
 export interface OpenedCommand {
   path: Buffer;
   fd: number;
+  // The file as the kernel names it, which a policy rule's cmd is matched against.
+  dev: bigint;
+  ino: bigint;
   mode: number;
   uid: number;
   gid: number;
@@ -32,8 +35,11 @@ export function openCommand(c: Libc, path: Buffer): OpenedCommand {
     });
   }
   try {
-    const stats = fstatSync(fd);
-    return { path, fd, mode: stats.mode, uid: stats.uid, gid: stats.gid, capability: readCapability(c, fd) };
+    const stats = fstatSync(fd, { bigint: true });
+    return {
+      path, fd, dev: stats.dev, ino: stats.ino, mode: Number(stats.mode), uid: Number(stats.uid), gid: Number(stats.gid),
+      capability: readCapability(c, fd),
+    };
   } catch (error) {
     closeSync(fd);
     throw error;

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { capsText } from '../caps/names';
 import type { OpenedCommand } from '../exec/open-command';
 import { argumentsBlock, argvEntries, type RawArgv } from '../exec/raw-argv';
@@ -42,12 +42,11 @@ export function applyPolicy(c: Libc, caps: readonly number[], command: OpenedCom
     return { command, environment: undefined };
   }
   const pinned = new PinnedCopy(c, command);
-  const stats = fstatSync(command.fd, { bigint: true });
   let args: Buffer[] | undefined;
   const request: Request = {
     caller,
     caps,
-    file: { dev: stats.dev, ino: stats.ino },
+    file: { dev: command.dev, ino: command.ino },
     // Split only for a rule that gets as far as its args.
     get args() {
       args ??= argvEntries(argv).slice(1);
@@ -117,6 +116,7 @@ class PinnedCopy {
 
   opened(): OpenedCommand {
     this.copy ??= this.make();
+    // dev and ino stay the original's: what the rule was matched against.
     return { ...this.command, fd: this.copy.fd, mode: 0o100555, capability: undefined };
   }
 

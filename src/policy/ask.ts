@@ -1,4 +1,3 @@
-import { fstatSync } from 'node:fs';
 import type { OpenedCommand } from '../exec/open-command';
 import type { Libc } from '../kernel/libc';
 import { sha256OfOpened } from './hash';
@@ -14,11 +13,10 @@ export interface Answer {
 // --doctor): decided as a launch decides, from the opened command's device and inode,
 // its content hashed only if a pinned rule asks.
 export function askPolicy(c: Libc, rules: readonly LoadedRule[], caller: Caller, caps: readonly number[], command: OpenedCommand, args: readonly Buffer[]): Answer {
-  const stats = fstatSync(command.fd, { bigint: true });
   let hex: string | undefined;
   const request: Request = {
     caller, caps, args,
-    file: { dev: stats.dev, ino: stats.ino },
+    file: { dev: command.dev, ino: command.ino },
     sha256: () => (hex ??= sha256OfOpened(command.fd)),
   };
   const glob = (pattern: Buffer, text: Buffer): boolean => c.fnmatch(pattern, text);

@@ -7,7 +7,7 @@ import { FakeLibc, fakeState, type FakeState } from '../../helpers/fake-libc';
 
 // latin1: one byte per character, so a test can hand over bytes that are not UTF-8.
 const argvBlock = (args: string[]) => ({ block: Buffer.from(args.map((arg) => `${arg}\0`).join(''), 'latin1'), count: args.length });
-const opened = (fd = 7): OpenedCommand => ({ path: Buffer.from('/bin/x'), fd, mode: 0o100755, uid: 0, gid: 0, capability: undefined });
+const opened = (fd = 7): OpenedCommand => ({ path: Buffer.from('/bin/x'), fd, dev: 1n, ino: 2n, mode: 0o100755, uid: 0, gid: 0, capability: undefined });
 const isCapexecError = (error: unknown) => error instanceof CapexecError;
 
 // What execveat() was handed: the fd and the argv strings, read back through the

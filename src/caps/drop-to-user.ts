@@ -163,7 +163,7 @@ function step<T>(code: ErrorCode, what: string, call: () => T): T {
 // names (commoncap.c, bprm_caps_from_vfs_caps); otherwise execve() fails with EPERM. With
 // the bounding and inheritable sets shrunk to the request, that is the usual reason an
 // exec after the drop is refused, and the fix is the file's own capabilities.
-export function starvedFileCaps(attribute: Buffer | undefined, caps: readonly number[]): { text: string; missing: number[] } | undefined {
+function starvedFileCaps(attribute: Buffer | undefined, caps: readonly number[]): { text: string; missing: number[] } | undefined {
   const file = attribute === undefined ? undefined : decodeFileCaps(attribute);
   if (file === undefined || !file.effective) return undefined;
   const missing = capsIn(file.permitted & ~maskOf(caps));

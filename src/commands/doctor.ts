@@ -53,7 +53,7 @@ export function doctorJson(diagnosis: Diagnosis): string {
   return `${JSON.stringify({ ok: diagnosis.ok, findings })}\n`;
 }
 
-export function commandFailureJson(error: CapexecError): string {
+function commandFailureJson(error: CapexecError): string {
   const message = error.why === undefined ? error.what : `${error.what}: ${error.why}`;
   const fix = error.code === 'command_not_found' ? 'check the name and PATH, or give the full path' : 'check that it is an executable regular file';
   return `${JSON.stringify({ ok: false, findings: [{ id: error.code, severity: 'error', message, fix }] })}\n`;

@@ -13,24 +13,31 @@ const REQUIRE = /\brequire\((['"])([^'"]+)\1\)/g;
 function bundle(entry, { root, packages = ['minimist'], external = [] }) {
   const ids = new Map();
   const sources = [];
+  // Per module, the modules it requires as it is evaluated: compiled output puts
+  // top-level statements at the start of a line, and a require inside a function, only
+  // run when that is called, is indented.
+  const evaluates = [];
 
   function add(file) {
     if (ids.has(file)) return ids.get(file);
     const id = ids.size;
     ids.set(file, id);
+    evaluates[id] = [];
     if (file.endsWith('.json')) {
-      sources[id] = `[(function (module) {\nmodule.exports = ${JSON.stringify(JSON.parse(fs.readFileSync(file, 'utf8')))};\n}), {}]`;
+      sources[id] = { factory: `function (module) {\nmodule.exports = ${JSON.stringify(JSON.parse(fs.readFileSync(file, 'utf8')))};\n}`, mapping: {} };
       return id;
     }
     const source = fs.readFileSync(file, 'utf8');
     const mapping = {};
-    for (const [, , request] of source.matchAll(REQUIRE)) {
+    for (const match of source.matchAll(REQUIRE)) {
+      const request = match[2];
       const target = locate(request, file);
-      if (target !== undefined) mapping[request] = add(target);
+      if (target === undefined) continue;
+      mapping[request] = add(target);
+      const lineStart = source.lastIndexOf('\n', match.index) + 1;
+      if (!/^\s/.test(source.slice(lineStart, lineStart + 1))) evaluates[id].push(mapping[request]);
     }
-    // Parenthesized, so V8 compiles each module eagerly and the SEA code cache holds it;
-    // a bare function expression would be parsed again at run time, on every start.
-    sources[id] = `[(function (module, exports, require) {\n${source}\n}), ${JSON.stringify(mapping)}]`;
+    sources[id] = { factory: `function (module, exports, require) {\n${source}\n}`, mapping };
     return id;
   }
 
@@ -46,12 +53,26 @@ function bundle(entry, { root, packages = ['minimist'], external = [] }) {
   }
 
   add(entry);
+  // The modules every start evaluates: the entry's, and theirs in turn. Their factories
+  // are parenthesized, so V8 compiles them as the script is and the code cache holds
+  // them. The others (the modes other than a launch, the diagnosis) are compiled only
+  // when one is required: each function in the code cache costs every start its
+  // deserialization.
+  const eager = new Set();
+  for (const pending = [0]; pending.length > 0;) {
+    const id = pending.pop();
+    if (eager.has(id)) continue;
+    eager.add(id);
+    pending.push(...evaluates[id]);
+  }
+  const modules = sources.map(({ factory, mapping }, id) => `[${eager.has(id) ? `(${factory})` : factory}, ${JSON.stringify(mapping)}]`);
   // One function expression: given the runtime's require, it returns the loader, whose
-  // module 0 is the entry, and the number of modules. Nothing runs until load(0).
-  return `(function (require) {
+  // module 0 is the entry, the number of modules and which of them are eager. Nothing
+  // runs until load(0).
+  return ascii(`(function (require) {
 'use strict';
 const modules = [
-${sources.join(',\n')}
+${modules.join(',\n')}
 ];
 const cache = [];
 function load(id) {
@@ -62,9 +83,21 @@ function load(id) {
   factory(module, module.exports, (request) => Object.hasOwn(mapping, request) ? load(mapping[request]) : require(request));
   return module.exports;
 }
-return { load, count: modules.length };
+return { load, count: modules.length, eager: ${JSON.stringify([...eager].sort((a, b) => a - b))} };
 })
-`;
+`);
+}
+
+// The executable decodes the script as Latin-1, a copy of its bytes, where UTF-8 would
+// be decoded character by character at every start: so the script is ASCII, each other
+// character written as the \u escape that means the same in a string, a template, a
+// regular expression or a comment.
+function ascii(text) {
+  return text.replace(/\\?[^\0-\x7f]/g, (found) => {
+    // A backslash before the character would turn the escape into a backslash and "u".
+    if (found.length > 1) throw new Error(`cannot write ${JSON.stringify(found)} as ASCII`);
+    return `\\u${found.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
 }
 
 module.exports = { bundle };

@@ -2,7 +2,9 @@
 // Run by build-sea.js with the pinned Node the executable is built from, whose V8 must
 // match: compiles the bundle as sea-main.js will, calls the functions a launch calls,
 // with inputs like a launch's, and writes V8's code cache of all that was compiled.
-// Nothing here changes the process: no capset, no exec, no fd or signal changes.
+// Only those: every start deserializes the whole cache, so error paths and the other
+// modes are compiled when they run instead. Nothing here changes the process: no
+// capset, no exec, no fd or signal changes.
 //
 //   node scripts/warm-code-cache.js BUNDLE CACHE
 const fs = require('node:fs');
@@ -10,27 +12,21 @@ const vm = require('node:vm');
 
 const [bundlePath, cachePath] = process.argv.slice(2);
 const script = new vm.Script(fs.readFileSync(bundlePath, 'utf8'), { filename: 'capexec.js' });
-const { load, count } = script.runInThisContext()(require);
+const { load, eager } = script.runInThisContext()(require);
 
-// Module 0 is the entry, which would run capexec; every other module only defines.
+// The modules every start evaluates. Module 0 is the entry, which would run capexec;
+// every other module only defines.
 const exported = {};
-for (let id = 1; id < count; id++) Object.assign(exported, load(id));
+for (const id of eager) if (id !== 0) Object.assign(exported, load(id));
 
 const launchArgs = ['--cap', 'net_admin,net_raw', '--preserve-fds', '1', '--', 'true', '-x'];
 exported.parseArguments(launchArgs);
-try {
-  exported.parseArguments(['--cap', 'net_admn', 'true']);
-  exported.resolveCapNames(['net_admn'], 40);
-} catch {
-  // An error path, warmed on purpose.
-}
 exported.resolveCapNames(['net_admin', 'CAP_NET_RAW', '13'], exported.readCapLastCap());
 const cmdline = Buffer.from(['capexec', ...launchArgs, ''].join('\0'));
 exported.rawArgvTail(['true', '-x'], cmdline);
 exported.holdsPrivilege(exported.readOwnStatus());
 exported.findUntrustedComponent(process.execPath, 'file', exported.lstatPath);
 exported.resolveCommand(Buffer.from('true'), Buffer.from(process.env.PATH ?? '/usr/bin:/bin'));
-exported.errorLines(new exported.CapexecError('x', 'y', { fix: 'z' }));
 
 const c = exported.libc();
 exported.readCapState(c);
@@ -39,20 +35,20 @@ exported.socketActivationFds(c, process.pid);
 c.getenv('PATH');
 c.environ();
 
-// Root mode's reading half, which runs before and after the switch: nothing here changes
-// an id or a set, and a build machine where a step refuses has still compiled it.
-exported.parseArguments(['--user', 'nobody', '--groups', 'nogroup', '--no-new-privs', '--cap', 'net_bind_service', '--', 'true']);
+// Root's launch, reading half, which runs before and after the sets shrink: nothing
+// here changes an id or a set, and a build machine where a step refuses has still
+// compiled it.
 exported.execRunsAsRoot(c);
 const lastCap = exported.readCapLastCap();
 for (const warm of [
-  () => exported.resolveIdentity(c, { user: 'nobody', group: undefined, groups: undefined, clearGroups: false }),
   () => exported.requirePrivileges(c, [10], { switchesUser: true, keepBounding: false }),
   () => exported.verifyPrivileges(c, { identity: { uid: 65534, gid: 65534, groups: [] }, caps: [10], keepBounding: false, noNewPrivs: true, lastCap }),
 ]) {
   try {
     warm();
-  } catch {
-    // An error path, compiled all the same.
+  } catch (error) {
+    // A refusal, compiled all the same; anything else is a mistake here.
+    if (!(error instanceof exported.CapexecError)) throw error;
   }
 }
 
@@ -79,6 +75,39 @@ exported.decide(loaded, request, glob);
 exported.closestPermit(loaded, request, glob);
 exported.policyEnvironment([Buffer.from('TERM=x'), Buffer.from('BASH_FUNC_f%%=() { :; }')], loaded[0], 'nobody');
 exported.auditLine({ user: 'nobody', caps: [12], pwd: Buffer.from('/'), rule: '/etc/capexec.conf:2', command: Buffer.from('/bin/true\0a\nb;\0'), denied: false });
+
+// The steps that change the process, as far as the system call: an inert libc answers
+// those calls (capset, the ambient prctl()s, fd flags and signals, syslog, execveat) as
+// the kernel would for a launch that may pass everything, and hands every reading call
+// to the real one.
+const inert = {
+  ...c,
+  capget(header, data) {
+    c.capget(header, data);
+    data.fill(0xff, 4, 8);
+    data.fill(0xff, 16, 20);
+  },
+  capset() {},
+  prctl: (option, arg2) => (option === exported.PR_CAP_AMBIENT && arg2 === exported.PR_CAP_AMBIENT_IS_SET ? 1 : 0),
+  fcntl: (fd, command, argument) => (argument === undefined ? c.fcntl(fd, command) : 0),
+  closeOnExecFrom: () => true,
+  resetSignal() {},
+  unblockAllSignals() {},
+  syslog() {},
+  execveat: () => new exported.SyscallError('execveat', 13, 'EACCES', 'Permission denied'),
+};
+exported.refuseNodeChannel(exported.readNodeChannel(() => c, false), () => c);
+exported.refuseNodeChannel(exported.readNodeChannel(() => c, true), () => c);
+exported.passCapabilities(inert, exported.resolveCapNames(['net_admin'], lastCap));
+exported.currentCaller(c);
+exported.loadPolicy(c, '/nonexistent/capexec.conf', lastCap, exported.policyRequired());
+exported.audit(inert, { user: 'nobody', caps: [12], pwd: Buffer.from('/'), rule: undefined, command: Buffer.from('/bin/true\0'), denied: false });
+exported.prepareForExec(inert, exported.snapshotStdioFlags(c), 0);
+try {
+  exported.execCommand(inert, opened, exported.rawArgvTail(['true', '-x'], cmdline));
+} catch (error) {
+  if (!(error instanceof exported.CapexecError)) throw error;
+}
 exported.closeCommand(opened);
 
 fs.writeFileSync(cachePath, script.createCachedData());

@@ -2,7 +2,6 @@ import { closeSync } from 'node:fs';
 import { LONG_OPTIONS, OPTIONAL_VALUE_OPTIONS, parseArguments, SHORT_VALUE_LONG_NAMES, VALUE_OPTIONS, wantsJsonErrors } from './arguments';
 import { writeAll } from '../support/output';
 import { CapexecError, EXIT_CAPEXEC } from '../support/errors';
-import { HELP, VERSION } from './help';
 import { isStandaloneExecutable } from '../kernel/addon';
 import { launch } from '../commands/launch';
 import { readNodeChannel, refuseNodeChannel } from '../exec/node-channel';
@@ -42,16 +41,16 @@ function leave(status: number): never {
 function main(args: readonly string[]): number {
   const options = parseArguments(args);
   switch (options.mode) {
+    // Loaded only when asked for: every module the launch path evaluates is paid for
+    // by each start of capexec.
     case 'help':
-      write(1, HELP);
+      write(1, help().HELP);
       return 0;
     case 'version':
       write(1, versionText());
       return 0;
     case 'launch':
       return launch(options);
-    // Loaded only when asked for: every module the launch path evaluates is paid for
-    // by each start of capexec.
     case 'print':
       return (require('../commands/print') as typeof import('../commands/print')).printState(options.json);
     case 'doctor':
@@ -68,7 +67,7 @@ function main(args: readonly string[]): number {
       return (require('../commands/list') as typeof import('../commands/list')).list();
     case 'completion': {
       const completion = {
-        version: VERSION, longOptions: LONG_OPTIONS, valueOptions: VALUE_OPTIONS,
+        version: help().VERSION, longOptions: LONG_OPTIONS, valueOptions: VALUE_OPTIONS,
         optionalValueOptions: OPTIONAL_VALUE_OPTIONS, shortValueOptions: SHORT_VALUE_LONG_NAMES,
       };
       return (require('../commands/completion') as typeof import('../commands/completion')).printCompletion(options.shell, completion);
@@ -86,7 +85,11 @@ function versionText(): string {
   const policy = policyRequired()
     ? `policy: required (without ${POLICY_PATH}, only root may launch)`
     : `policy: optional (without ${POLICY_PATH}, whoever may run capexec may launch)`;
-  return `capexec ${VERSION}\nNode.js ${process.version}\n${policy}\n`;
+  return `capexec ${help().VERSION}\nNode.js ${process.version}\n${policy}\n`;
+}
+
+function help(): typeof import('./help') {
+  return require('./help') as typeof import('./help');
 }
 
 function report(error: unknown, args: readonly string[]): number {

@@ -9,6 +9,7 @@ import { readCapLastCap } from '../kernel/proc';
 import { argvEntries, firstArgument, rawArgvTail, type RawArgv } from '../exec/raw-argv';
 import { mayChangePrivileges, openCommand } from '../exec/open-command';
 import { resolveCommand } from '../exec/resolve-command';
+import { applyPolicy } from '../policy/apply';
 
 export interface LaunchRequest {
   caps: readonly string[];
@@ -40,7 +41,7 @@ export function launch(request: LaunchRequest): never {
   // Root's own launches need no permission; everyone else's go through the policy.
   const { command, environment } = process.getuid?.() === 0
     ? { command: opened, environment: undefined }
-    : (require('../policy/apply') as typeof import('../policy/apply')).applyPolicy(c, caps, opened, argv, lastCap);
+    : applyPolicy(c, caps, opened, argv, lastCap);
   prepareForExec(c, stdioFlags, Math.max(request.preserveFds, socketActivationFds(c, process.pid)));
   const exec = (): never => execCommand(c, command, argv, environment);
   return asRoot ? execAfterDrop(exec, command, caps, false) : exec();

@@ -11,9 +11,11 @@ export const POLICY_MODE_PREFIX = 'capexec-policy:';
 
 export function policyRequired(): boolean {
   if (!isStandaloneExecutable()) return false;
-  const sea = require('node:sea') as { getAsset(key: string, encoding: string): string };
+  const sea = require('node:sea') as { getRawAsset(key: string): ArrayBuffer };
   try {
-    return sea.getAsset(POLICY_MODE_ASSET, 'latin1') !== `${POLICY_MODE_PREFIX}optional`;
+    // The bytes as they are: getAsset() would decode them through a TextDecoder, which
+    // Node loads for it.
+    return Buffer.from(sea.getRawAsset(POLICY_MODE_ASSET)).toString('latin1') !== `${POLICY_MODE_PREFIX}optional`;
   } catch {
     // Every build has the asset: one without it is damaged, and fails closed.
     return true;

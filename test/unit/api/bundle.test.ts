@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,6 +15,54 @@ test('the standalone executable\'s bundle holds none of the library', () => {
   assert.not.match(text, /["'](?:\.{1,2}\/)+api\//);
   assert.not.match(text, /capabilityState|threadCapabilities|parseFailureReport/);
   assert.not.match(text, /require\(["']execa["']\)|import\(["']execa["']\)/);
+});
+
+interface Loader { load(id: number): unknown; count: number; eager: number[] }
+const { bundle } = require(join(ROOT, 'scripts', 'bundle.js')) as { bundle(entry: string, options: { root: string; packages?: string[] }): string };
+
+function bundleOf(files: Record<string, string>): { text: string; loader: Loader } {
+  const dir = mkdtempSync(join(tmpdir(), 'capexec-bundle-'));
+  try {
+    mkdirSync(join(dir, 'lib'));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const text = bundle(join(dir, 'entry.js'), { root: dir, packages: [] });
+    return { text, loader: (0, eval)(text)(require) as Loader };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Only what every start evaluates is compiled with the script, and so cached; a module
+// required inside a function is compiled when that runs.
+test('modules required as a module is evaluated are eager, those required in a function lazy', () => {
+  const { text, loader } = bundleOf({
+    // As tsc lays modules out: imports at the start of a line, function bodies indented.
+    'entry.js': 'const a = require("./lib/a");\nexports.later = later;\nfunction later() {\n    return require("./lib/b");\n}\n',
+    'lib/a.js': 'exports.a = 1;\n',
+    'lib/b.js': 'const c = require("./c");\nexports.b = c.c;\n',
+    'lib/c.js': 'exports.c = 3;\n',
+  });
+  assert.equal(loader.eager, [0, 1]);
+  assert.is(loader.count, 4);
+  assert.is((text.match(/^\[\(function \(module/gm) ?? []).length, 2);
+  assert.equal((loader.load(0) as { later(): unknown }).later(), { b: 3 });
+});
+
+// The executable decodes the script as Latin-1, which is only the same text for ASCII.
+test('the bundle is ASCII, with every other character escaped to the same meaning', () => {
+  const { text, loader } = bundleOf({ 'entry.js': '// a → b\nexports.s = "é😀";\nexports.r = /é/.test("é");\n' });
+  assert.not.match(text, /[^\0-\x7f]/);
+  assert.equal(loader.load(0), { s: 'é😀', r: true });
+  assert.throws(() => bundleOf({ 'entry.js': 'exports.s = "\\é";\n' }), /cannot write/);
+});
+
+test('the standalone executable\'s bundle is ASCII, and its other modes are lazy', () => {
+  const file = join(ROOT, 'build', 'sea', 'capexec.js');
+  if (!existsSync(file) && !process.env['CI']) return;
+  const text = readFileSync(file, 'latin1');
+  assert.not.match(text, /[^\0-\x7f]/);
+  const loader = (0, eval)(text)(() => ({})) as Loader;
+  assert.ok(loader.eager.length < loader.count / 2 + 10, `${loader.eager.length} of ${loader.count} eager`);
 });
 
 test.run();

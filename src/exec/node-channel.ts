@@ -4,6 +4,7 @@ import { printable } from '../support/messages';
 import { readProcFile } from '../kernel/proc';
 import { O_NONBLOCK } from '../kernel/constants';
 import { changeFlags } from './hygiene';
+import { startedPrivileged } from '../kernel/privilege';
 
 
 // Node.js acts on these before any of capexec's code runs, and then deletes them from
@@ -59,19 +60,21 @@ function restoreBlocking(c: Libc, fd: number): void {
 
 // A process that holds capabilities is not dumpable and may not open
 // /proc/self/environ; /proc/self/stat still tells where the same bytes are, in memory
-// that only koffi reaches. Everyone else reads the file, and needs no addon for it.
-export function readNodeChannel(c: () => Libc): NodeChannelRequest {
-  let environ: Buffer;
-  try {
-    environ = readProcFile('/proc/self/environ');
-  } catch {
-    const bounds = environmentBounds(readProcFile('/proc/self/stat').toString('latin1'));
-    if (bounds === undefined) {
-      throw new CapexecError('proc_unreadable', 'cannot read /proc/self/stat', 'it does not say where the environment is', { fix: 'is /proc mounted?' });
+// that only koffi reaches. Such a process goes there directly, as one that needs the
+// addon anyway; everyone else reads the file, and needs no addon for it.
+export function readNodeChannel(c: () => Libc, privileged: boolean = startedPrivileged()): NodeChannelRequest {
+  if (!privileged) {
+    try {
+      return findNodeChannel(readProcFile('/proc/self/environ'));
+    } catch {
+      // Unreadable after all: the memory is still ours.
     }
-    environ = c().readMemory(bounds.start, bounds.length);
   }
-  return findNodeChannel(environ);
+  const bounds = environmentBounds(readProcFile('/proc/self/stat').toString('latin1'));
+  if (bounds === undefined) {
+    throw new CapexecError('proc_unreadable', 'cannot read /proc/self/stat', 'it does not say where the environment is', { fix: 'is /proc mounted?' });
+  }
+  return findNodeChannel(c().readMemory(bounds.start, bounds.length));
 }
 
 // env_start and env_end are fields 50 and 51 (proc(5)); the command name before them

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { printable } from '../support/messages';
-import { holdsPrivilege } from './privilege';
-import { readOwnStatus, readProcFile } from './proc';
+import { startedPrivileged } from './privilege';
+import { readProcFile } from './proc';
 import { isInitialUidMap, parseUidMap } from './proc-parse';
 import { CapexecError } from '../support/errors';
 import { findUntrustedComponent, lstatPath, untrustedPathError } from '../support/trusted-path';
@@ -39,7 +39,7 @@ export function isStandaloneExecutable(): boolean {
 // is used as it is.
 export function loadKoffi(path: string = addonPathBesideExecutable()): Koffi {
   if (!isStandaloneExecutable()) return require('koffi') as typeof import('koffi') satisfies Koffi;
-  if (holdsPrivilege(readOwnStatus())) refuseUntrustedAddon(path);
+  if (startedPrivileged()) refuseUntrustedAddon(path);
   const module = { exports: {} as typeof import('koffi') };
   try {
     process.dlopen(module, path);

@@ -1,5 +1,4 @@
 import { AT_EMPTY_PATH, CLOSE_RANGE_CLOEXEC, SIG_SETMASK } from './constants';
-import { arch, endianness } from 'node:os';
 import { CapexecError, SyscallError } from '../support/errors';
 import { loadKoffi, type Koffi } from './addon';
 
@@ -92,10 +91,15 @@ export function libcWithAddon(path: string): Libc {
   return bindLibc(loadKoffi(path));
 }
 
+// Asked of a typed array rather than node:os, which a launch would load for it alone.
+function littleEndian(): boolean {
+  return new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+}
+
 export function bindLibc(koffi: Koffi): Libc {
   // exec.ts lays out argv as 64-bit little-endian pointers, as on x64 and arm64.
-  if (koffi.sizeof('void *') !== 8 || endianness() !== 'LE') {
-    throw new CapexecError('unsupported_machine', 'unsupported machine', `capexec needs 64-bit little-endian pointers, not ${arch()}`);
+  if (koffi.sizeof('void *') !== 8 || !littleEndian()) {
+    throw new CapexecError('unsupported_machine', 'unsupported machine', `capexec needs 64-bit little-endian pointers, not ${process.arch}`);
   }
   const lib = koffi.load(null);
   // Every function is bound at its first call: each binding parses its prototype, and a
@@ -129,11 +133,14 @@ export function bindLibc(koffi: Koffi): Libc {
   const openlog = later('void openlog(void *ident, int option, int facility)');
   const syslog = later('void syslog(int priority, void *format, ...)');
 
-  // Built on the first failure only: a launch that succeeds never needs it.
-  let names: Map<number, string> | undefined;
+  // Searched, not indexed: a launch meets a failure or two (ENODATA from getxattr for a
+  // command without file capabilities), and a table would cost more to build.
   const errnoName = (errno: number): string => {
-    names ??= new Map(Object.entries(koffi.os.errno).map(([name, value]) => [value, name]));
-    return names.get(errno) ?? `errno ${errno}`;
+    // Where two names share a number (EAGAIN, EWOULDBLOCK), the one koffi lists last.
+    const errnos = koffi.os.errno;
+    let found = `errno ${errno}`;
+    for (const name in errnos) if (errnos[name] === errno) found = name;
+    return found;
   };
   const failure = (call: string): SyscallError => {
     const errno = koffi.errno();

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { CapexecError, systemErrorCode } from '../support/errors';
 import { printable } from '../support/messages';
 import { MAX_CAP, O_PATH } from './constants';
@@ -14,11 +14,34 @@ export function readCapLastCap(): number {
   return text !== '' && Number.isInteger(value) && value >= 0 && value <= MAX_CAP ? value : MAX_CAP;
 }
 
+// A file of /proc read to its end by read(2) alone: readFileSync() would fstat() it
+// first, to learn a size that /proc does not give. Whole chunks, joined once at the end:
+// /proc/self/cmdline may hold a command line of megabytes.
+function readWhole(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    for (;;) {
+      const chunk = Buffer.alloc(chunks.length === 0 ? 8192 : 65536);
+      let length = 0;
+      while (length < chunk.length) {
+        const read = readSync(fd, chunk, length, chunk.length - length, null);
+        if (read === 0) break;
+        length += read;
+      }
+      chunks.push(chunk.subarray(0, length));
+      if (length < chunk.length) return chunks.length === 1 ? chunks[0] ?? Buffer.alloc(0) : Buffer.concat(chunks);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 // capexec cannot launch safely without /proc: it is where the exact argument bytes and
 // the list of open fds come from.
 export function readProcFile(path: string): Buffer {
   try {
-    return readFileSync(path);
+    return readWhole(path);
   } catch (error) {
     throw procError(path, error);
   }
@@ -37,7 +60,7 @@ export function listProcDirectory(path: string): string[] {
 // privileged.
 export function readOwnStatus(): string {
   try {
-    return readFileSync('/proc/self/status', 'latin1');
+    return readWhole('/proc/self/status').toString('latin1');
   } catch {
     return '';
   }
@@ -47,7 +70,7 @@ export function readOwnStatus(): string {
 // kernel has no such setting.
 export function readSysctl(name: string): string {
   try {
-    return readFileSync(`/proc/sys/${name}`, 'latin1');
+    return readWhole(`/proc/sys/${name}`).toString('latin1');
   } catch {
     return '';
   }
@@ -67,7 +90,7 @@ export function readFdTarget(fd: number): string | undefined {
 // watches; undefined once the fd is closed.
 export function readFdInfo(fd: number): string | undefined {
   try {
-    return readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1');
+    return readWhole(`/proc/self/fdinfo/${fd}`).toString('latin1');
   } catch {
     return undefined;
   }
@@ -120,7 +143,7 @@ export function readThreadCaps(): (TaskCaps & { tid: number })[] {
     if (!/^\d+$/.test(entry)) continue;
     let text: string;
     try {
-      text = readFileSync(`/proc/self/task/${entry}/status`, 'latin1');
+      text = readWhole(`/proc/self/task/${entry}/status`).toString('latin1');
     } catch (error) {
       if (systemErrorCode(error) === 'ENOENT' || systemErrorCode(error) === 'ESRCH') continue;
       throw procError(`/proc/self/task/${entry}/status`, error);

@@ -79,6 +79,8 @@ export function loadPolicy(c: Libc, path: string, lastCap: number, required: boo
 
 function readPolicyText(path: string): string | undefined {
   const above = findUntrustedComponent(path, 'file', lstatPath);
+  // Nothing there when it was looked at: no policy, without an open() to fail.
+  if (above?.missing === true) return undefined;
   let fd: number;
   try {
     // Node opens every file close-on-exec. O_NONBLOCK: a FIFO there must not hang every

@@ -24,6 +24,8 @@ export interface UntrustedPath {
   // undefined when no change to `path` is safe to suggest (see leftAlone()): the fix is
   // then to use another place, which the caller knows best how to name.
   fix: string | undefined;
+  // `path` does not exist, and so neither does the target.
+  missing?: boolean;
 }
 
 const GROUP_WRITE = 0o020;
@@ -47,7 +49,7 @@ export function findUntrustedComponent(target: string, expected: 'file' | 'direc
     // A file's own directory is as much capexec's to put right as the file.
     const ours = isTarget || (expected === 'file' && i === paths.length - 2);
     const found = stat(path);
-    if ('error' in found) return { path, why: found.error, fix: 'check the path' };
+    if ('error' in found) return { path, why: found.error, fix: 'check the path', missing: found.missing };
     const problem = componentProblem(path, found, isTarget ? expected : 'directory', isTarget, ours);
     if (problem !== undefined) return problem;
   }
@@ -67,9 +69,8 @@ function componentProblem(path: string, found: PathStat, expected: 'file' | 'dir
   if (found.kind !== expected) {
     return { path, why: expected === 'file' ? 'is not a regular file' : 'is not a directory', fix: 'check the path' };
   }
-  const leaveAlone = leftAlone(path, found, ours);
   if (found.uid !== 0) {
-    return { path, why: `is owned by uid ${found.uid}, not root`, fix: leaveAlone ? undefined : `as root: chown root ${printable(path)}` };
+    return { path, why: `is owned by uid ${found.uid}, not root`, fix: leftAlone(path, found, ours) ? undefined : `as root: chown root ${printable(path)}` };
   }
   // Where fs.protected_hardlinks is off, anyone may link a root-owned file into /tmp,
   // next to a linked capexec, and so choose which file it loads.
@@ -84,7 +85,7 @@ function componentProblem(path: string, found: PathStat, expected: 'file' | 'dir
   return {
     path,
     why: `is writable by ${by} (mode ${octalMode(found.mode)})`,
-    fix: leaveAlone ? undefined : `as root: chmod go-w ${printable(path)}`,
+    fix: leftAlone(path, found, ours) ? undefined : `as root: chmod go-w ${printable(path)}`,
   };
 }
 
@@ -117,7 +118,9 @@ export function elsewhereFix(path: string): string {
 
 export function lstatPath(path: string): PathStat | StatFailure {
   try {
-    const found = lstatSync(path);
+    // A missing path is a common answer (no /etc/capexec.conf), not worth an exception.
+    const found = lstatSync(path, { throwIfNoEntry: false });
+    if (found === undefined) return { error: 'does not exist', missing: true };
     const kind = found.isSymbolicLink() ? 'symlink' : found.isDirectory() ? 'directory' : found.isFile() ? 'file' : 'other';
     return { kind, uid: found.uid, mode: found.mode, links: found.nlink };
   } catch (error) {

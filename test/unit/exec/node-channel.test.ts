@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CapexecError, SyscallError } from '../../../src/support/errors';
-import { environmentBounds, findNodeChannel, refuseNodeChannel } from '../../../src/exec/node-channel';
+import { environmentBounds, findNodeChannel, readNodeChannel, refuseNodeChannel } from '../../../src/exec/node-channel';
 import type { Libc } from '../../../src/kernel/libc';
 
 const O_NONBLOCK = 0o4000;
@@ -83,6 +84,24 @@ test('the environment\'s bounds come from fields 50 and 51 of /proc/self/stat', 
   assert.is(environmentBounds(`42 (sh) ${tail('0', '0')}`), undefined);
   assert.is(environmentBounds(`42 (sh) ${tail('1010', '1000')}`), undefined);
   assert.is(environmentBounds('42 (sh) S 1 2'), undefined);
+});
+
+// A privileged process reads its environment from memory, where /proc/self/stat says
+// it is, and never tries /proc/self/environ, which it may not open.
+test('a privileged process reads the environment from memory, others from /proc/self/environ', () => {
+  const asked: [bigint, number][] = [];
+  const memory = {
+    readMemory(address: bigint, length: number): Buffer {
+      asked.push([address, length]);
+      return environ('PATH=/bin', 'NODE_UNIQUE_ID=7');
+    },
+  } as unknown as Libc;
+  const stat = environmentBounds(readFileSync('/proc/self/stat', 'latin1'));
+  assert.equal(text(readNodeChannel(() => memory, true).uniqueId), '7');
+  assert.equal(asked, [[stat?.start, stat?.length]]);
+  asked.length = 0;
+  assert.is(readNodeChannel(() => memory, false).uniqueId, undefined);
+  assert.equal(asked, []);
 });
 
 test.run();

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { findUntrustedComponent, findUntrustedEntry, untrustedPathError, type PathStat, type StatPath } from '../../../src/support/trusted-path';
+import { findUntrustedComponent, findUntrustedEntry, lstatPath, untrustedPathError, type PathStat, type StatPath } from '../../../src/support/trusted-path';
 
 const dir = (mode: number, uid = 0): PathStat => ({ kind: 'directory', uid, mode: 0o040000 | mode, links: 1 });
 const file = (mode: number, uid = 0): PathStat => ({ kind: 'file', uid, mode: 0o100000 | mode, links: 1 });
@@ -72,7 +72,17 @@ test('symbolic links, wrong kinds and missing components are refused', () => {
   assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt/capexec/koffi.node': dir(0o755) }))?.why, 'is not a regular file');
   assert.equal(check('/opt/capexec', fs({ '/opt/capexec': file(0o755) }), 'directory')?.why, 'is not a directory');
   assert.equal(check('/opt/capexec/koffi.node', fs({ '/opt/capexec': { kind: 'other', uid: 0, mode: 0o020666, links: 1 } }))?.why, 'is not a directory');
-  assert.equal(check('/opt/gone/koffi.node', fs()), { path: '/opt/gone', why: 'does not exist', fix: 'check the path' });
+  assert.equal(check('/opt/gone/koffi.node', fs()), { path: '/opt/gone', why: 'does not exist', fix: 'check the path', missing: true });
+  // Only a component that is not there makes the target missing: one that cannot be
+  // examined may still hide it.
+  const denied: StatPath = (path) => (path === '/opt' ? { error: 'cannot be examined (permission denied)', missing: false } : dir(0o755));
+  assert.is(check('/opt/capexec/koffi.node', denied)?.missing, false);
+});
+
+test('lstatPath() tells a missing path from one that cannot be examined', () => {
+  assert.equal(lstatPath('/nonexistent/capexec-test'), { error: 'does not exist', missing: true });
+  assert.equal(lstatPath('/etc/passwd/x'), { error: 'cannot be examined (ENOTDIR)', missing: false });
+  assert.is((lstatPath('/') as PathStat).kind, 'directory');
 });
 
 test('one entry on its own is judged as a target: no sticky allowance', () => {

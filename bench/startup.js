@@ -198,6 +198,10 @@ async function main() {
     const floor = path.join(prefix, 'libexec', 'capexec', 'floor');
     await buildFloor(floor);
     execFileSync('setcap', ['cap_net_admin+p', floor]);
+    // The floor of any launcher built on koffi, beside the koffi.node --install put there.
+    const koffiFloor = path.join(prefix, 'libexec', 'capexec', 'koffi-floor');
+    await buildFloor(koffiFloor, { koffi: true });
+    execFileSync('setcap', ['cap_net_admin+p', koffiFloor]);
     const manyArgs = Array.from({ length: 10000 }, (_, i) => `argument-${i}`);
     const bigEnv = bigEnvironment(1 << 20);
     // The "node -e 0" and "/bin/true" rows with the same arguments or environment show
@@ -208,6 +212,7 @@ async function main() {
       { name: 'node -e 0', file: node24, args: ['-e', '0'], options: { env: ENV, ...NOBODY } },
       { name: 'capexec', file: capexec, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: ENV, ...NOBODY } },
       { name: 'floor', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: ENV, ...NOBODY } },
+      { name: 'koffi floor', file: koffiFloor, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: ENV, ...NOBODY } },
       { name: 'floor, 10,000 args', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true', ...manyArgs], options: { env: ENV, ...NOBODY } },
       { name: 'floor, 1 MiB env', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: bigEnv, ...NOBODY } },
       { name: '/bin/true, 10,000 args', file: '/bin/true', args: manyArgs, options: { env: ENV, ...NOBODY } },
@@ -301,6 +306,8 @@ function report(benches, rounds, node24, hashing) {
   };
   out.push('', `${'ratio'.padEnd(44)}${'medians'.padStart(8)}${'paired'.padStart(10)}`);
   out.push(ratio('capexec', 'floor', 1.03));
+  out.push(ratio('koffi floor', 'floor'));
+  out.push(ratio('capexec', 'koffi floor'));
   out.push(ratio(`capexec, ${POLICY_RULES}-rule policy`, 'floor, in the namespace', 1.03));
   out.push(ratio('capexec', 'node -e 0'));
   out.push(ratio('capexec', 'setpriv'));
@@ -323,6 +330,15 @@ function report(benches, rounds, node24, hashing) {
   // What a sha256 pin adds to a launch: reading the program, hashing it and copying it
   // into the sealed memfd that runs, for the pinned copy of a program against the same
   // program unpinned, round by round.
+  // Where a plain launch's time goes, from the medians of the paired differences: Node's
+  // own start and exec (the floor), what koffi's addon and the two system calls add to
+  // any launcher built on it, and what is left, capexec's own checks, policy and audit.
+  const pairedDifference = (name, base) => median(by[name].times.map((time, i) => time - by[base].times[i]).sort((x, y) => x - y));
+  out.push('', 'where a launch\'s time goes (ms, medians of paired differences)');
+  out.push(`${'  the floor: Node starts, process.execve()'.padEnd(52)}${by.floor.median.toFixed(2).padStart(8)}`);
+  out.push(`${'  koffi floor - floor: the addon, capset, prctl, execve'.padEnd(52)}${pairedDifference('koffi floor', 'floor').toFixed(2).padStart(8)}`);
+  out.push(`${'  capexec - koffi floor: capexec\'s own work'.padEnd(52)}${pairedDifference('capexec', 'koffi floor').toFixed(2).padStart(8)}`);
+  out.push(`${`  a ${POLICY_RULES}-rule policy - none`.padEnd(52)}${pairedDifference(`capexec, ${POLICY_RULES}-rule policy`, 'capexec, no policy').toFixed(2).padStart(8)}`);
   const megabytes = hashing.size / 1e6;
   const extra = median(by['policy, pinned program'].times.map((time, i) => time - by['policy, program'].times[i]).sort((x, y) => x - y));
   const speed = megabytes / (extra / 1000);

@@ -74,7 +74,9 @@ const glob = (pattern, text) => c.fnmatch(pattern, text);
 exported.decide(loaded, request, glob);
 exported.closestPermit(loaded, request, glob);
 exported.policyEnvironment([Buffer.from('TERM=x'), Buffer.from('BASH_FUNC_f%%=() { :; }')], loaded[0], 'nobody');
-exported.auditLine({ user: 'nobody', caps: [12], pwd: Buffer.from('/'), rule: '/etc/capexec.conf:2', command: Buffer.from('/bin/true\0a\nb;\0'), denied: false });
+for (const command of ['/bin/true\0a\nb;\0', '/bin/true\0-x\0']) {
+  exported.auditMessage({ user: 'nobody', caps: [12], pwd: Buffer.from('/'), rule: '/etc/capexec.conf:2', command: Buffer.from(command), denied: false });
+}
 
 // The steps that change the process, as far as the system call: an inert libc answers
 // those calls (capset, the ambient prctl()s, fd flags and signals, syslog, execveat) as

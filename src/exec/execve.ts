@@ -5,8 +5,6 @@ import { printable } from '../support/messages';
 import type { OpenedCommand } from './open-command';
 import type { RawArgv } from './raw-argv';
 
-const TWO_TO_32 = 0x1_0000_0000;
-
 // execveat() of the opened command, with byte-exact argv and libc's own environ, which
 // Node never re-encodes. Returns only by throwing.
 // `environment`, when given, replaces the caller's, in the same block form as argv.
@@ -32,26 +30,20 @@ function execFailure(path: Buffer, error: SyscallError): CapexecError {
 }
 
 // The argv array execve() takes: a pointer to each string of the block, then NULL.
-// Pointers are 64-bit little-endian, as on x64 and arm64, the only targets, and are
-// written as two 32-bit halves in plain numbers: a BigInt per argument would cost more
-// than the exec itself on a long command line.
+// glibc's argz functions walk the block in C: a JavaScript loop over tens of thousands
+// of arguments would cost milliseconds. The count is checked before any pointer is
+// written, so the array can never be too short for what the block holds.
 function argvPointers(c: Libc, argv: RawArgv): bigint {
   const strings = c.alloc(argv.block.length);
   argv.block.copy(strings.view, 0);
-
+  if (argv.block.length > 0 && argv.block[argv.block.length - 1] !== 0) throw malformed('its last string has no NUL');
+  const count = c.argzCount(strings.address, argv.block.length);
+  if (count !== argv.count) throw malformed(`it holds ${count} strings, not ${argv.count}`);
   const pointers = c.alloc(8 * (argv.count + 1));
-  const words = new Uint32Array(pointers.view.buffer, pointers.view.byteOffset, 2 * (argv.count + 1));
-  const low = Number(strings.address & 0xffffffffn);
-  const high = Number(strings.address >> 32n);
-  // One character per byte, and JavaScript's string search, which is far cheaper per
-  // call than a Buffer's.
-  const text = argv.block.toString('latin1');
-  for (let i = 0, start = 0; i < argv.count; i++, start = text.indexOf('\0', start) + 1) {
-    const address = low + start;
-    words[2 * i] = address % TWO_TO_32;
-    words[2 * i + 1] = high + Math.floor(address / TWO_TO_32);
-  }
-  words[2 * argv.count] = 0;
-  words[2 * argv.count + 1] = 0;
+  c.argzExtract(strings.address, argv.block.length, pointers.address);
   return pointers.address;
+}
+
+function malformed(why: string): CapexecError {
+  return new CapexecError('internal_error', 'cannot lay out the command line', why);
 }

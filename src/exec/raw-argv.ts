@@ -14,18 +14,23 @@ export interface RawArgv {
 // process.argv cannot be handed to the helper. The kernel still has the exact bytes:
 // the last `tail.length` strings of /proc/self/cmdline, which must decode to `tail`.
 export function rawArgvTail(tail: readonly string[], cmdline: Buffer = readProcFile('/proc/self/cmdline')): RawArgv {
-  const expected = tail.map((arg) => `${arg}\0`).join('');
+  // One native join, and bytes compared outside the JavaScript heap: a map() over tens of
+  // thousands of arguments, or a second copy of them as a string, costs milliseconds
+  // (the copy by the garbage collection it sets off, which moves every argument Node holds).
+  const expected = tail.length === 0 ? '' : `${tail.join('\0')}\0`;
+  const bytes = Buffer.from(expected);
   // Usually the bytes are the strings' own UTF-8; only invalid UTF-8 needs a search.
-  const guess = cmdline.length - Buffer.byteLength(expected);
-  const start = startsTail(cmdline, guess, expected) ? guess : startOfLastStrings(cmdline, tail.length);
-  if (start === undefined || !startsTail(cmdline, start, expected)) {
+  const guess = cmdline.length - bytes.length;
+  if (atStringStart(cmdline, guess) && cmdline.compare(bytes, 0, bytes.length, guess) === 0) return { block: cmdline.subarray(guess), count: tail.length };
+  const start = startOfLastStrings(cmdline, tail.length);
+  if (start === undefined || !atStringStart(cmdline, start) || cmdline.toString('utf8', start) !== expected) {
     throw new CapexecError('cmdline_mismatch', 'cannot read the command line', '/proc/self/cmdline does not match the arguments');
   }
   return { block: cmdline.subarray(start), count: tail.length };
 }
 
-function startsTail(cmdline: Buffer, at: number, expected: string): boolean {
-  return at >= 0 && (at === 0 || cmdline[at - 1] === 0) && cmdline.toString('utf8', at) === expected;
+function atStringStart(cmdline: Buffer, at: number): boolean {
+  return at >= 0 && (at === 0 || cmdline[at - 1] === 0);
 }
 
 // Where the last `count` NUL-terminated strings of `bytes` begin; undefined if it holds

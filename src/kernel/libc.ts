@@ -28,6 +28,11 @@ export interface Libc {
   // The value of extended attribute `name` of the file at `path`, following symlinks.
   getxattr(path: string, name: string): Buffer;
   alloc(bytes: number): { address: bigint; view: Buffer };
+  // glibc's argz_count(3) and argz_extract(3) on `length` bytes at `argz`, NUL-ended
+  // strings back to back: how many there are, and a pointer to each written at `argv`,
+  // then NULL (room for one more than the count).
+  argzCount(argz: bigint, length: number): number;
+  argzExtract(argz: bigint, length: number, argv: bigint): void;
   // A copy of `length` bytes of this process's own memory at `address`.
   readMemory(address: bigint, length: number): Buffer;
   errnoName(errno: number): string;
@@ -117,6 +122,8 @@ export function bindLibc(koffi: Koffi): Libc {
   const getenv = later('void *getenv(const char *name)');
   const strlen = later('size_t strlen(void *s)');
   const strerror = later('const char *strerror(int errnum)');
+  const argzCount = later('size_t argz_count(void *argz, size_t len)');
+  const argzExtract = later('void argz_extract(void *argz, size_t len, void *argv)');
   const execveat = later('int execveat(int fd, const char *path, void *argv, void *envp, int flags)');
   const open = later('int open(void *path, int flags, ...)');
   let memfdCreate: ((...args: unknown[]) => unknown) | null | undefined;
@@ -297,6 +304,8 @@ export function bindLibc(koffi: Koffi): Libc {
       const address = koffi.alloc('uint8_t', Math.max(bytes, 1)) as bigint;
       return { address, view: Buffer.from(koffi.view(address, Math.max(bytes, 1))) };
     },
+    argzCount: (argz, length) => Number(argzCount(argz, length) as number | bigint),
+    argzExtract: (argz, length, argv) => void argzExtract(argz, length, argv),
     readMemory: (address, length) => (length === 0 ? Buffer.alloc(0) : Buffer.copyBytesFrom(new Uint8Array(koffi.view(address, length)))),
     errnoName,
     getauxval: (type) => BigInt(getauxval(type) as number | bigint),

@@ -311,6 +311,23 @@ export class FakeLibc implements Libc {
     return { address, view };
   }
 
+  // argz_count(3) and argz_extract(3) over the fake's memory, as glibc walks it.
+  argzCount(argz: bigint, length: number): number {
+    const bytes = this.readMemory(argz, length);
+    let count = 0;
+    for (let at = 0; at < length; at = bytes.indexOf(0, at) + 1) count++;
+    return count;
+  }
+
+  argzExtract(argz: bigint, length: number, argv: bigint): void {
+    const bytes = this.readMemory(argz, length);
+    const pointers = this.state.memory.get(argv);
+    if (pointers === undefined) throw new Error(`fake memory: nothing allocated at ${argv}`);
+    let i = 0;
+    for (let at = 0; at < length; at = bytes.indexOf(0, at) + 1) pointers.writeBigUInt64LE(argz + BigInt(at), 8 * i++);
+    pointers.writeBigUInt64LE(0n, 8 * i);
+  }
+
   readMemory(address: bigint, length: number): Buffer {
     for (const [start, view] of this.state.memory) {
       const offset = Number(address - start);

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Koffi } from '../../../src/kernel/addon';
-import { bindLibc } from '../../../src/kernel/libc';
+import { bindLibc, libc } from '../../../src/kernel/libc';
 import { CapexecError, SyscallError } from '../../../src/support/errors';
 
 const ERRNO = { EPERM: 1, EBADF: 9, EINVAL: 22, ENOSYS: 38, ENODATA: 61 };
@@ -50,6 +50,20 @@ const ok = (overrides: Record<string, (...args: unknown[]) => unknown> = {}) => 
 
 const syscallError = (call: string, code: string) => (error: unknown) =>
   error instanceof SyscallError && error.call === call && error.code === code && error.description.startsWith('strerror');
+
+test('argz_count and argz_extract, in the real glibc: a pointer to each string of the block, then NULL', () => {
+  const c = libc();
+  const block = Buffer.from('echo\0\0a b\0\xff\0', 'latin1');
+  const strings = c.alloc(block.length);
+  block.copy(strings.view);
+  assert.is(c.argzCount(strings.address, block.length), 4);
+  const pointers = c.alloc(8 * 5);
+  pointers.view.fill(0xaa);
+  c.argzExtract(strings.address, block.length, pointers.address);
+  const offsets = [0, 1, 2, 3, 4].map((i) => pointers.view.readBigUInt64LE(8 * i));
+  assert.equal(offsets.slice(0, 4).map((pointer) => Number(pointer - strings.address)), [0, 5, 6, 10]);
+  assert.is(offsets[4], 0n);
+});
 
 test('a call returning -1 throws the errno by name, with strerror text', () => {
   const { koffi } = fakeKoffi(ok({ capset: () => [-1, ERRNO.EPERM], getxattr: () => [-1, ERRNO.ENODATA] }));

@@ -1,10 +1,12 @@
+import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { audit, auditLine, type AuditEvent } from '../../../src/policy/audit';
+import { audit, auditMessage, type AuditEvent } from '../../../src/policy/audit';
 import { FakeLibc, fakeState } from '../../helpers/fake-libc';
 
 // A command line as execve() takes it: each word ended by a NUL.
 const words = (...list: (string | Buffer)[]): Buffer => Buffer.concat(list.flatMap((word) => [Buffer.from(word), Buffer.alloc(1)]));
+const auditLine = (of: AuditEvent): string => auditMessage(of).toString('latin1');
 const event = (overrides: Partial<AuditEvent> = {}): AuditEvent => ({
   user: 'alice', caps: [12], pwd: Buffer.from('/home/alice'), rule: '/etc/capexec.conf:3',
   command: words('/usr/bin/tunctl', '-u', 'alice', '-t', 'tap0'), denied: false, ...overrides,
@@ -28,6 +30,19 @@ test('control characters, DEL and # are escaped everywhere, the user and working
   assert.match(line, /^a#033b : /);
   assert.match(line, /PWD=\/tmp\/#015#177#043#073 ; /);
   assert.match(line, /COMMAND=\/x#011\xff$/);
+});
+
+// What the line must say of any command, by the simplest reading of the rule.
+const reference = (list: Uint8Array[]): string => list.map((word) => [...word].map((byte) =>
+  (byte < 0x20 || byte === 0x7f || byte === 0x3b || byte === 0x23 ? `#${byte.toString(8).padStart(3, '0')}` : String.fromCharCode(byte))).join('')).join(' ');
+
+test('any command line is its words joined by spaces, each escaped byte by byte, long or short', () => {
+  const word = fc.uint8Array({ maxLength: 12 }).map((bytes) => bytes.map((byte) => (byte === 0 ? 0x41 : byte)));
+  fc.assert(fc.property(fc.array(word, { minLength: 1, maxLength: 3000 }), fc.boolean(), (list, plain) => {
+    const words = plain ? list.map((bytes) => bytes.map((byte) => (byte < 0x20 || byte === 0x7f || byte === 0x3b || byte === 0x23 ? 0x61 : byte))) : list;
+    const line = auditLine(event({ command: Buffer.concat(words.flatMap((bytes) => [Buffer.from(bytes), Buffer.alloc(1)])) }));
+    return line.slice(line.indexOf('COMMAND=') + 'COMMAND='.length) === reference(words);
+  }), { numRuns: 60 });
 });
 
 test('syslog at authpriv: a grant at notice, a denial at alert', () => {

@@ -46,13 +46,37 @@ export type Decision =
 
 export function decide(rules: readonly LoadedRule[], request: Request, glob: Glob): Decision {
   let decided: LoadedRule | undefined;
-  for (const rule of rules) if (differences(rule, request, glob).length === 0) decided = rule;
+  for (const rule of rules) if (fits(rule, request, glob)) decided = rule;
   return decided?.action === 'permit' ? { permit: true, rule: decided } : { permit: false, rule: decided };
+}
+
+// Whether the rule fits the request: differences() is empty. Asked of every rule at every
+// launch, so it stops at the first part that differs, asks the cheap parts first and
+// the hash last, and words nothing.
+export function fits(rule: LoadedRule, request: Request, glob: Glob): boolean {
+  if (!isFor(rule, request.caller) || !capsFit(rule, request.caps)) return false;
+  const command = rule.command;
+  if (command === undefined || rule.file === undefined) return true;
+  return sameFile(rule.file, request.file)
+    && (command.args === undefined || argsDifference(command.args, request.args, request.caller.name, glob) === undefined)
+    && (command.sha256 === undefined || command.sha256 === request.sha256());
 }
 
 // Whether the rule's identity is the caller: its uid, or its real gid or a supplementary one.
 export function isFor(rule: LoadedRule, caller: Caller): boolean {
   return rule.identity.kind === 'user' ? caller.uid === rule.id : caller.gids.includes(rule.id);
+}
+
+// A permit rule must permit every cap asked for; a deny rule denies a request that asks
+// for any of its caps. A rule without caps is about any.
+function capsFit(rule: LoadedRule, caps: readonly number[]): boolean {
+  const listed = rule.caps;
+  if (listed === undefined) return true;
+  return rule.action === 'permit' ? caps.every((cap) => listed.includes(cap)) : caps.some((cap) => listed.includes(cap));
+}
+
+function sameFile(a: FileId, b: FileId): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
 }
 
 // What keeps a rule from fitting the request, in words for a message; empty when it fits.
@@ -62,17 +86,14 @@ export function differences(rule: LoadedRule, request: Request, glob: Glob): str
   if (!isFor(rule, caller)) {
     found.push(rule.identity.kind === 'user' ? `it is for user ${printable(rule.identity.text)}` : `it is for group ${printable(rule.identity.text)}`);
   }
-  if (rule.caps !== undefined) {
-    if (rule.action === 'permit') {
-      const outside = request.caps.filter((cap) => !rule.caps?.includes(cap));
-      if (outside.length > 0) found.push(`it does not permit ${capsText(outside)}`);
-    } else if (!request.caps.some((cap) => rule.caps?.includes(cap))) {
-      found.push(`it denies only ${capsText(rule.caps)}`);
-    }
+  if (!capsFit(rule, request.caps)) {
+    found.push(rule.action === 'permit'
+      ? `it does not permit ${capsText(request.caps.filter((cap) => !rule.caps?.includes(cap)))}`
+      : `it denies only ${capsText(rule.caps ?? [])}`);
   }
   const command = rule.command;
   if (command !== undefined && rule.file !== undefined) {
-    if (rule.file.dev !== request.file.dev || rule.file.ino !== request.file.ino) {
+    if (!sameFile(rule.file, request.file)) {
       found.push(`it is for ${printable(command.path)}, another file`);
     } else if (command.sha256 !== undefined && command.sha256 !== request.sha256()) {
       found.push(`${printable(command.path)} no longer has the content its sha256 pins`);

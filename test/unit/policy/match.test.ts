@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { closestPermit, decide, differences, type Caller, type FileId, type LoadedRule, type Request } from '../../../src/policy/match';
+import { closestPermit, decide, differences, fits, type Caller, type FileId, type LoadedRule, type Request } from '../../../src/policy/match';
 import { parsePolicy } from '../../../src/policy/parse';
 import { FakeLibc } from '../../helpers/fake-libc';
 
@@ -121,6 +122,31 @@ test('differences name each reason, worded for a message', () => {
   assert.equal(differences(rule, request({ args: args('addr') }), glob), [
     'it is for group staff', 'it does not permit cap_net_admin', 'it is for /usr/sbin/ip, another file', "argument 1, 'addr', is not 'link'",
   ]);
+});
+
+test('fits() is exactly "differences() is empty", for any rule and request', () => {
+  const pin = 'ab'.repeat(32);
+  const rule = fc.tuple(
+    fc.constantFrom('permit', 'deny'), fc.constantFrom('alice', 'bob', ':netadmins', ':staff', '1000'),
+    fc.subarray(['net_admin', 'net_raw', 'sys_admin']),
+    fc.constantFrom('', ' cmd /usr/bin/tunctl', ' cmd /usr/sbin/ip', ` cmd /usr/bin/tunctl sha256 ${pin}`, ` cmd /usr/bin/tunctl sha256 ${'cd'.repeat(32)}`),
+    fc.constantFrom('', ' args', ' args -t', ' args -t "tap*"', ' args -u ${USER}'),
+  ).map(([action, who, caps, cmd, list]) => {
+    const capWords = caps.length === 0 ? (action === 'permit' ? ' cap net_admin' : '') : ` cap ${caps.join(',')}`;
+    return `${action} ${who}${capWords}${cmd}${cmd === '' ? '' : list}`;
+  });
+  const asked = fc.record({
+    caller: fc.constantFrom(alice, bob),
+    caps: fc.subarray([NET_ADMIN, NET_RAW, SYS_ADMIN], { minLength: 1 }),
+    file: fc.constantFrom(TUNCTL, IP),
+    args: fc.constantFrom(args(), args('-t'), args('-t', 'tap0'), args('-u', 'alice'), args('-u', 'bob')),
+  });
+  fc.assert(fc.property(rule, asked, (text, parts) => {
+    const [loaded] = rules(text);
+    if (loaded === undefined) return false;
+    const question = request(parts);
+    return fits(loaded, question, glob) === (differences(loaded, question, glob).length === 0);
+  }), { numRuns: 500 });
 });
 
 test('closestPermit: fewest differences, the last of equals; deny rules are never closest', () => {

@@ -3,6 +3,7 @@
 // Builds dist/capexec: a Node single executable application made from the pinned Node
 // binary in node_modules (package node-linux-<arch>), never from the system's node,
 // with its koffi addon and man page beside it.
+const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
@@ -49,10 +50,15 @@ async function main() {
   const policyMode = path.join(work, 'policy-mode');
   fs.writeFileSync(policyMode, `capexec-policy:${process.argv.includes('--require-policy') ? 'required' : 'optional'}`);
 
+  // Names this build for the parsed rules root's --check keeps (src/policy/parsed-cache.ts):
+  // only the same script reads a policy's text the same way.
+  const buildId = path.join(work, 'build-id');
+  fs.writeFileSync(buildId, crypto.createHash('sha256').update(fs.readFileSync(capexec)).digest('hex'));
+
   const staged = path.join(work, 'capexec');
   await makeSea(nodeBinary, {
     main: path.join(__dirname, 'sea-main.js'),
-    assets: { 'capexec.js': capexec, 'capexec.cache': cache, 'policy-mode': policyMode },
+    assets: { 'capexec.js': capexec, 'capexec.cache': cache, 'policy-mode': policyMode, 'build-id': buildId },
     work,
     output: staged,
     // --strip: as Debian ships binaries (the Debian package's build asks for it).

@@ -62,6 +62,7 @@ exported.argvEntries(exported.rawArgvTail(['true', '-x'], cmdline));
 exported.argumentsBlock(exported.rawArgvTail(['true', '-x'], cmdline));
 exported.findNodeChannel(Buffer.from('PATH=/bin\0'));
 exported.readPolicy(c, '/nonexistent/capexec.conf', lastCap);
+exported.storedRules('', lastCap, { path: '/nonexistent/capexec.conf.parsed', build: 'warm' });
 const { rules } = exported.parsePolicy([
   '# a rule of each kind',
   'permit keepenv setenv { LANG=C A=$B -C } :nogroup cap net_admin,net_raw cmd /bin/true sha256 ' + '0'.repeat(64) + ' args -x "a b" ${USER}',

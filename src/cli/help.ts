@@ -49,6 +49,8 @@ Options:
                         safe PATH (HOME, USER, LOGNAME, SHELL are always set)
       --check [FILE]    check the policy (FILE, or /etc/capexec.conf) and print
                         each problem as FILE:LINE:COL; exit 0 if valid, 1 if not
+                        (by root, on a valid /etc/capexec.conf: also keep its
+                        parsed rules for launches in /var/cache/capexec)
       --user NAME       with --check: would NAME's launch of COMMAND with CAPS
                         be allowed? prints permit or deny and the rule's line
       --list            show the policy's rules that apply to you

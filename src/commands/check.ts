@@ -9,6 +9,7 @@ import { namedCaller } from '../policy/caller';
 import { POLICY_PATH_VARIABLE } from '../policy/environment';
 import { POLICY_PATH, readCandidatePolicy, readPolicy, type Policy } from '../policy/load';
 import { denial, problemLine, report } from '../policy/messages';
+import { buildId, PARSED_POLICY_PATH, storeRules } from '../policy/parsed-cache';
 import { policyRequired } from '../policy/required';
 import { CapexecError } from '../support/errors';
 import { writeAll } from '../support/output';
@@ -32,7 +33,8 @@ export const EXIT_INVALID = 1;
 // capexec --check [FILE] (as visudo -c, doas -C): every problem of the policy, one line
 // each, exit 1 if any is an error. The installed policy is judged as a launch judges it,
 // its own owner and mode included; another FILE is a candidate, checked before it is
-// installed, so its owner and mode are not its concern. Reads only: it runs as anyone.
+// installed, so its owner and mode are not its concern. It runs as anyone, and writes
+// nothing but, run by root on a valid installed policy, the parsed rules it keeps.
 export function check(request: CheckRequest): number {
   const c = libc();
   const lastCap = readCapLastCap();
@@ -56,10 +58,18 @@ export function check(request: CheckRequest): number {
   if (request.query === undefined || errors > 0) {
     const lines = policy.problems.map((problem) => problemLine(path, problem));
     lines.push(errors > 0 ? report.invalid(path, errors, installed) : report.valid(path, policy.rules.length, policy.problems.length));
+    if (errors === 0 && installed && process.geteuid?.() === 0 && buildId() !== undefined) lines.push(keep(policy.text, lastCap));
     writeAll(1, `${lines.join('\n')}\n`);
     return errors > 0 ? EXIT_INVALID : EXIT_VALID;
   }
   return answer(c, policy, request.query, lastCap);
+}
+
+// Root's check of the installed policy keeps its parsed rules for launches, which would
+// otherwise parse the whole file each time.
+function keep(text: string, lastCap: number): string {
+  const why = storeRules(text, lastCap);
+  return why === undefined ? report.kept(PARSED_POLICY_PATH) : report.notKept(PARSED_POLICY_PATH, why);
 }
 
 // Would this user's launch be allowed? The command is found along the policy's own PATH

@@ -7,6 +7,7 @@ import { findUnsafeCommand } from './command-trust';
 import type { FileId, LoadedRule } from './match';
 import { problems } from './messages';
 import { parsePolicy } from './parse';
+import { storedRules } from './parsed-cache';
 import type { PolicyProblem, Rule } from './rule';
 import { runsOthers } from './unsafe';
 
@@ -14,6 +15,8 @@ export const POLICY_PATH = '/etc/capexec.conf';
 
 export interface Policy {
   path: string;
+  // The file's text, as it was read and parsed.
+  text: string;
   rules: LoadedRule[];
   // Errors make the policy unusable; warnings leave it in force.
   problems: PolicyProblem[];
@@ -49,19 +52,26 @@ export function readCandidatePolicy(c: Libc, path: string, lastCap: number): Pol
   }
 }
 
-function policyOf(c: Libc, path: string, text: string, lastCap: number, warnings: boolean): Policy {
-  const parsed = parsePolicy(text, lastCap);
+// `stored`: the rules root's --check parsed from this very text, when a launch has them.
+function policyOf(c: Libc, path: string, text: string, lastCap: number, warnings: boolean, stored?: Rule[]): Policy {
+  const parsed = stored === undefined ? parsePolicy(text, lastCap) : { rules: stored, problems: [] };
   const lookups: Lookups = { ids: new Map(), commands: new Map() };
-  const resolved = parsed.rules.map((rule) => resolveRule(c, rule, lookups));
-  const rules = resolved.flatMap((item) => ('rule' in item ? [item.rule] : []));
-  const found = [...parsed.problems, ...resolved.flatMap((item) => ('problem' in item ? [item.problem] : [])), ...(warnings ? runsOthers(rules) : [])];
-  return { path, rules, problems: found.sort((a, b) => a.line - b.line || a.column - b.column) };
+  const rules: LoadedRule[] = [];
+  const found = [...parsed.problems];
+  for (const rule of parsed.rules) {
+    const item = resolveRule(c, rule, lookups);
+    if ('problem' in item) found.push(item.problem);
+    else rules.push(item.rule);
+  }
+  if (warnings) found.push(...runsOthers(rules));
+  return { path, text, rules, problems: found.sort((a, b) => a.line - b.line || a.column - b.column) };
 }
 
 // For a launch: the policy in force, or undefined for none. A broken policy, or a missing
 // one that this executable requires, refuses: one line naming FILE:LINE:COL.
 export function loadPolicy(c: Libc, path: string, lastCap: number, required: boolean): Policy | undefined {
-  const policy = readPolicy(c, path, lastCap, false);
+  const text = readPolicyText(path);
+  const policy = text === undefined ? undefined : policyOf(c, path, text, lastCap, false, storedRules(text, lastCap));
   if (policy === undefined) {
     if (!required) return undefined;
     throw new CapexecError('policy_missing', `${printable(path)} does not exist`, 'this capexec runs commands only as a policy allows', {
@@ -127,7 +137,7 @@ interface Lookups {
 function resolveRule(c: Libc, rule: Rule, lookups: Lookups): { rule: LoadedRule } | { problem: PolicyProblem } {
   const id = resolveIdentity(c, rule, lookups);
   if (typeof id !== 'number') return { problem: id };
-  if (rule.command === undefined) return { rule: { ...rule, id, file: undefined } };
+  if (rule.command === undefined) return { rule: loaded(rule, id, undefined) };
   const { path, sha256 } = rule.command;
   let found = lookups.commands.get(path);
   if (found === undefined) {
@@ -136,7 +146,15 @@ function resolveRule(c: Libc, rule: Rule, lookups: Lookups): { rule: LoadedRule 
   }
   if ('missing' in found) return { problem: problems.cmdMissing(rule.line, rule.columns.command ?? 1, path, found.missing) };
   if (found.unsafe !== undefined && sha256 === undefined) return { problem: problems.cmdUnsafe(rule.line, rule.columns.command ?? 1, path, found.unsafe) };
-  return { rule: { ...rule, id, file: found.file } };
+  return { rule: loaded(rule, id, found.file) };
+}
+
+// Every property written out, in one order: rules read back from the kept JSON lack
+// those that were undefined, and a spread of objects of so many shapes costs a launch
+// of hundreds of rules about a millisecond; one shape also keeps each match quick.
+function loaded(rule: Rule, id: number, file: FileId | undefined): LoadedRule {
+  const { action, keepenv, setenv, identity, caps, command, line, columns } = rule;
+  return { action, keepenv, setenv, identity, caps, command, line, columns, id, file };
 }
 
 function examineCommand(path: string): { file: FileId; unsafe: string | undefined } | { missing: string } {

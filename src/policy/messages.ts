@@ -77,6 +77,8 @@ const EXAMPLES: Record<string, string> = {
 export const report = {
   valid: (path: string, rules: number, warnings: number) =>
     `${printable(path)}: valid, ${rules} rule${rules === 1 ? '' : 's'}${warnings === 0 ? '' : `, ${warnings} warning${warnings === 1 ? '' : 's'}`}`,
+  kept: (store: string) => `${printable(store)}: the parsed rules, kept for launches while the policy's text stays the same`,
+  notKept: (store: string, why: string) => `${printable(store)}: nothing kept (${why}); each launch parses the policy itself`,
   invalid: (path: string, errors: number, installed: boolean) =>
     `${printable(path)}: ${errors} error${errors === 1 ? '' : 's'}, so capexec ${installed ? 'refuses' : 'would refuse'} every launch by a user other than root`,
   unusable: (path: string, why: string, fix: string) =>

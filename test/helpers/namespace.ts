@@ -8,7 +8,8 @@ import { shQuote } from './run';
 // namespace: /etc there is an overlay whose upper layer holds the test's capexec.conf,
 // so the machine's own /etc is never written. With `syslog`, /dev is an overlay too, and
 // a datagram socket bound at /dev/log in it records what syslog(3) sends; the machine
-// itself has no /dev/log and gets none.
+// itself has no /dev/log and gets none. /var/cache is an overlay as well, so that what
+// root's capexec --check keeps there never reaches the machine's.
 export interface PolicyRun {
   // A fresh 0755 directory for this run's layers; removed with the suite's scratch.
   base: string;
@@ -25,6 +26,8 @@ export interface PolicyRun {
   // An upper layer for /etc from an earlier run, to see what that run left there;
   // `policy` then adds to it.
   etc?: string;
+  // Likewise an upper layer for /var/cache, holding capexec/capexec.conf.parsed.
+  cache?: string;
 }
 
 // Binds /dev/log, makes it writable for everyone as syslog daemons do, says it is ready,
@@ -46,14 +49,15 @@ with open(sys.argv[1], 'ab', buffering=0) as out:
 const END = `import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'capexec-test-end', '/dev/log')`;
 
 // The script run by unshare: $1 and $2 are /etc's layers, $3 and $4 /dev's (or empty),
-// $5 the syslog record, $6 the uid, $7 the gid, and the rest the argv to run as that
-// user. Mount failures exit 90, so no test can mistake them for capexec's statuses.
+// $5 the syslog record, $6 the uid, $7 the gid, $8 and $9 /var/cache's layers, and the
+// rest the argv to run as that user. Mount failures exit 90, so no test can mistake them for capexec's statuses.
 // The listener's code is in shell variables, not the environment, which the launch gets.
 const SCRIPT = `
 LISTENER=${shQuote(LISTENER)}
 END=${shQuote(END)}
 mount --make-rprivate / || exit 90
 mount -t overlay overlay -o "lowerdir=/etc,upperdir=$1,workdir=$2" /etc || exit 90
+mount -t overlay overlay -o "lowerdir=/var/cache,upperdir=$8,workdir=$9" /var/cache || exit 90
 listener=
 if [ -n "$3" ]; then
   mount -t overlay overlay -o "lowerdir=/dev,upperdir=$3,workdir=$4" /dev || exit 90
@@ -65,7 +69,7 @@ if [ -n "$3" ]; then
   done
 fi
 uid=$6 gid=$7
-shift 7
+shift 9
 setpriv --reuid="$uid" --regid="$gid" --init-groups --inh-caps=-all -- /bin/sh -c 'exec "$@"' sh "$@"
 status=$?
 if [ -n "$listener" ]; then /usr/bin/python3 -c "$END"; wait $listener; fi
@@ -89,7 +93,8 @@ export function runUnderPolicy(run: PolicyRun, options: Options = {}) {
   if (typeof run.policy === 'string') writePolicy(etc, run.policy);
   else run.policy?.(etc);
   const dev = run.syslog === undefined ? ['', ''] : [layer(run.base, 'dev'), layer(run.base, 'dev-work')];
-  const args = ['--mount', '--', '/bin/sh', '-c', SCRIPT, 'sh', etc, etcWork, ...dev, run.syslog ?? '', String(run.user.uid), String(run.user.gid), ...run.argv];
+  const cache = [run.cache ?? layer(run.base, 'cache'), layer(run.base, 'cache-work')];
+  const args = ['--mount', '--', '/bin/sh', '-c', SCRIPT, 'sh', etc, etcWork, ...dev, run.syslog ?? '', String(run.user.uid), String(run.user.gid), ...cache, ...run.argv];
   return execa('unshare', args, {
     reject: false,
     timeout: 30_000,

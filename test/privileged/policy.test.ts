@@ -498,6 +498,40 @@ function emptyEtc(): string {
   return layer(w.scratch, 'installed-etc');
 }
 
+privileged(policy, 'root\'s --check keeps the parsed rules; launches follow them only while the text and the kept file are as --check left them', async () => {
+  const etc = layer(w.scratch, 'etc');
+  const cache = layer(w.scratch, 'cache');
+  const text = `permit ${w.alice.name} cap net_admin\n`;
+  writePolicy(etc, text);
+  const root: Account = { name: 'root', uid: 0, gid: 0 };
+  const checked = await runUnderPolicy({ base: w.scratch, user: root, policy: undefined, etc, cache, argv: [w.installed.exe, '--check'] });
+  assert.is(checked.exitCode, 0, String(checked.stderr));
+  assert.match(String(checked.stdout), /^\/var\/cache\/capexec\/capexec\.conf\.parsed: the parsed rules, kept for launches/m);
+  const kept = join(cache, 'capexec', 'capexec.conf.parsed');
+  const stats = lstatSync(kept);
+  assert.equal([stats.uid, stats.mode & 0o7777, lstatSync(join(cache, 'capexec')).mode & 0o7777], [0, 0o644, 0o755]);
+
+  // Kept rules that say otherwise than the text, as only root could make them: a launch
+  // that follows them shows they are what it read.
+  const stored = JSON.parse(readFileSync(kept, 'utf8')) as { rules: { caps: number[] }[] };
+  const first = stored.rules[0];
+  assert.ok(first);
+  first.caps = [13];
+  writeFileSync(kept, JSON.stringify(stored));
+  const run = { policy: undefined, etc, cache };
+  assert.is(await ambientOf(w.alice, run, 'net_raw'), NET_RAW);
+  await refused(w.alice, run, 'net_admin');
+
+  writePolicy(etc, `${text}# changed\n`);
+  assert.is(await ambientOf(w.alice, run, 'net_admin'), NET_ADMIN, 'another text: the file itself is parsed');
+  await refused(w.alice, run, 'net_raw');
+
+  writePolicy(etc, text);
+  chmodSync(kept, 0o666);
+  assert.is(await ambientOf(w.alice, run, 'net_admin'), NET_ADMIN, 'a kept file anyone may write is not read');
+  await refused(w.alice, run, 'net_raw');
+});
+
 privileged(policy, '--install --policy: installs a checked policy, the caps its permit rules grant, and an executable that requires it', async () => {
   const rules = `permit :${w.netadmins.name} cap net_admin\npermit ${w.bob.name} cap net_raw cmd /usr/bin/cat\ndeny ${w.bob.name} cap sys_admin\n`;
   const source = policySource(rules);

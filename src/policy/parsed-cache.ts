@@ -1,0 +1,119 @@
+import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { isStandaloneExecutable } from '../kernel/addon';
+import { systemErrorCode } from '../support/errors';
+import { printable } from '../support/messages';
+import { findUntrustedComponent, lstatPath } from '../support/trusted-path';
+import { parsePolicy } from './parse';
+import type { Rule } from './rule';
+
+// Parsing a policy of hundreds of rules costs a launch several milliseconds, paid again
+// at every launch, although the text seldom changes. So root's capexec --check of the
+// installed policy keeps the parsed rules here, with the very text they were parsed
+// from; a launch uses them only while the policy's text is the same to the byte, and
+// parses the file itself on any doubt. Names and cmd paths are never kept: they are
+// resolved at each launch, as users, groups and files change without the policy.
+export const PARSED_POLICY_PATH = '/var/cache/capexec/capexec.conf.parsed';
+
+// What the rules were parsed by, and for: another build of capexec, or a kernel that
+// knows other capabilities, may read the same text otherwise.
+interface Stored {
+  build: string;
+  lastCap: number;
+  policy: string;
+  rules: Rule[];
+}
+
+// The standalone executable's build, as the SHA-256 of its script (scripts/build-sea.js
+// writes it in as an asset); undefined elsewhere, where nothing is stored or used.
+export const BUILD_ID_ASSET = 'build-id';
+
+export function buildId(): string | undefined {
+  if (!isStandaloneExecutable()) return undefined;
+  try {
+    return Buffer.from((require('node:sea') as { getRawAsset(key: string): ArrayBuffer }).getRawAsset(BUILD_ID_ASSET)).toString('latin1');
+  } catch {
+    return undefined;
+  }
+}
+
+export interface StoreOptions {
+  path: string;
+  build: string | undefined;
+}
+
+const STORE: StoreOptions = { path: PARSED_POLICY_PATH, build: undefined };
+
+// The rules parsed from `text`, if the store holds them; undefined otherwise, whatever
+// the reason: the store is a shortcut, never a second source of rules. Trusted as the
+// policy is, or not at all: root's along its whole path, writable by no one else.
+export function storedRules(text: string, lastCap: number, { path, build }: StoreOptions = { ...STORE, build: buildId() }): Rule[] | undefined {
+  if (build === undefined || findUntrustedComponent(path, 'file', lstatPath) !== undefined) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile() || stats.uid !== 0 || (stats.mode & 0o022) !== 0 || stats.nlink !== 1) return undefined;
+    const stored = JSON.parse(readFileSync(fd, 'utf8')) as Partial<Stored> | null;
+    if (stored?.build !== build || stored.lastCap !== lastCap || stored.policy !== text || !Array.isArray(stored.rules)) return undefined;
+    return stored.rules;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// Keeps the rules parsed from `text`, when it parses without a problem; by root only,
+// into a directory only root can change, through a new file renamed into place so that
+// a launch never reads half of one. A reason in words when nothing could be kept.
+export function storeRules(text: string, lastCap: number, { path, build }: StoreOptions = { ...STORE, build: buildId() }): string | undefined {
+  if (build === undefined) return 'only the standalone executable keeps them';
+  const parsed = parsePolicy(text, lastCap);
+  if (parsed.problems.length > 0) return 'the policy has problems';
+  const directory = dirname(path);
+  try {
+    mkdirSync(directory, { recursive: true, mode: 0o755 });
+  } catch (error) {
+    return `${printable(directory)} cannot be made (${systemErrorCode(error) ?? 'error'})`;
+  }
+  const unsafe = findUntrustedComponent(directory, 'directory', lstatPath);
+  if (unsafe !== undefined) return `${printable(unsafe.path)} ${unsafe.why}`;
+  const stored: Stored = { build, lastCap, policy: text, rules: parsed.rules };
+  const temporary = `${path}.${process.pid}`;
+  let fd: number;
+  try {
+    fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+  } catch (error) {
+    return `${printable(temporary)} cannot be created (${systemErrorCode(error) ?? 'error'})`;
+  }
+  try {
+    try {
+      // 0644 whatever root's umask: every launch, by any user, reads it.
+      fchmodSync(fd, 0o644);
+      const bytes = Buffer.from(JSON.stringify(stored));
+      for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+    return undefined;
+  } catch (error) {
+    removeQuietly(temporary);
+    return `${printable(path)} cannot be written (${systemErrorCode(error) ?? 'error'})`;
+  }
+}
+
+// A half-written file left behind would only be refused by the next store's O_EXCL.
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Gone already, or as unremovable as it was uncreatable: nothing more to do.
+  }
+}

@@ -1,0 +1,92 @@
+import { chmodSync, chownSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parsePolicy } from '../../../src/policy/parse';
+import { storedRules, storeRules, type StoreOptions } from '../../../src/policy/parsed-cache';
+
+const TEXT = 'permit alice cap net_admin cmd /usr/bin/tunctl args -u ${USER}\ndeny :staff\n';
+const LAST_CAP = 40;
+const asRoot = process.geteuid?.() === 0;
+// The rules as they read back: JSON keeps no undefined property.
+const roundTrip = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
+function scratch(): { store: StoreOptions; directory: string; remove(): void } {
+  const base = mkdtempSync(join(tmpdir(), 'capexec-parsed-'));
+  chmodSync(base, 0o755);
+  const directory = join(base, 'cache', 'capexec');
+  return { store: { path: join(directory, 'capexec.conf.parsed'), build: 'build-a' }, directory, remove: () => rmSync(base, { recursive: true, force: true }) };
+}
+
+test('kept rules read back for the very text, kernel and build they were parsed for, and for nothing else', () => {
+  if (!asRoot) return;
+  const { store, directory, remove } = scratch();
+  try {
+    assert.is(storeRules(TEXT, LAST_CAP, store), undefined);
+    assert.is(statSync(directory).mode & 0o7777, 0o755);
+    assert.is(statSync(store.path).mode & 0o7777, 0o644);
+    assert.equal(storedRules(TEXT, LAST_CAP, store), roundTrip(parsePolicy(TEXT, LAST_CAP).rules));
+    assert.is(storedRules(`${TEXT} `, LAST_CAP, store), undefined);
+    assert.is(storedRules(TEXT.replace('alice', 'alicf'), LAST_CAP, store), undefined);
+    assert.is(storedRules(TEXT, LAST_CAP + 1, store), undefined);
+    assert.is(storedRules(TEXT, LAST_CAP, { ...store, build: 'build-b' }), undefined);
+    assert.is(storedRules(TEXT, LAST_CAP, { ...store, build: undefined }), undefined);
+  } finally {
+    remove();
+  }
+});
+
+test('a kept file anyone but root could have written is not read: mode, owner, link, hard link, directory', () => {
+  if (!asRoot) return;
+  const { store, directory, remove } = scratch();
+  try {
+    assert.is(storeRules(TEXT, LAST_CAP, store), undefined);
+    const good = readFileSync(store.path);
+    const reset = (): void => {
+      rmSync(store.path, { force: true });
+      writeFileSync(store.path, good, { mode: 0o644 });
+      chmodSync(directory, 0o755);
+      assert.ok(storedRules(TEXT, LAST_CAP, store));
+    };
+    reset();
+    chmodSync(store.path, 0o664);
+    assert.is(storedRules(TEXT, LAST_CAP, store), undefined, 'group-writable');
+    reset();
+    chownSync(store.path, 65534, 65534);
+    assert.is(storedRules(TEXT, LAST_CAP, store), undefined, 'not root\'s');
+    reset();
+    linkSync(store.path, join(directory, 'second-name'));
+    assert.is(storedRules(TEXT, LAST_CAP, store), undefined, 'a second name');
+    rmSync(join(directory, 'second-name'));
+    reset();
+    chmodSync(directory, 0o777);
+    assert.is(storedRules(TEXT, LAST_CAP, store), undefined, 'a directory others may write');
+    reset();
+    rmSync(store.path);
+    writeFileSync(join(directory, 'elsewhere'), good, { mode: 0o644 });
+    symlinkSync(join(directory, 'elsewhere'), store.path);
+    assert.is(storedRules(TEXT, LAST_CAP, store), undefined, 'a symbolic link');
+    reset();
+    writeFileSync(store.path, good.subarray(0, good.length - 1));
+    assert.is(storedRules(TEXT, LAST_CAP, store), undefined, 'cut short');
+  } finally {
+    remove();
+  }
+});
+
+test('nothing is kept of a policy with problems, into a directory others may write, or outside the standalone executable', () => {
+  if (!asRoot) return;
+  const { store, directory, remove } = scratch();
+  try {
+    assert.is(storeRules('permit alice\n', LAST_CAP, store), 'the policy has problems');
+    mkdirSync(directory, { recursive: true });
+    chmodSync(directory, 0o777);
+    assert.match(storeRules(TEXT, LAST_CAP, store) ?? '', /capexec is writable by group and others/);
+    assert.is(storeRules(TEXT, LAST_CAP, { ...store, build: undefined }), 'only the standalone executable keeps them');
+  } finally {
+    remove();
+  }
+});
+
+test.run();

@@ -76,7 +76,7 @@ exported.decide(loaded, request, glob);
 exported.closestPermit(loaded, request, glob);
 exported.policyEnvironment([Buffer.from('TERM=x'), Buffer.from('BASH_FUNC_f%%=() { :; }')], loaded[0], 'nobody');
 for (const command of ['/bin/true\0a\nb;\0', '/bin/true\0-x\0']) {
-  exported.auditMessage({ user: 'nobody', caps: [12], pwd: Buffer.from('/'), rule: '/etc/capexec.conf:2', command: Buffer.from(command), denied: false });
+  exported.auditMessage(c, { user: 'nobody', caps: [12], pwd: Buffer.from('/'), rule: '/etc/capexec.conf:2', command: Buffer.from(command), denied: false });
 }
 
 // The steps that change the process, as far as the system call: an inert libc answers

@@ -33,6 +33,10 @@ export interface Libc {
   // then NULL (room for one more than the count).
   argzCount(argz: bigint, length: number): number;
   argzExtract(argz: bigint, length: number, argv: bigint): void;
+  // argz_stringify(3) in place: every NUL of `argz` but its last becomes `separator`.
+  argzStringify(argz: Buffer, separator: number): void;
+  // strpbrk(3): whether the NUL-ended `text` holds any byte of the NUL-ended `bytes`.
+  strpbrk(text: Buffer, bytes: Buffer): boolean;
   // A copy of `length` bytes of this process's own memory at `address`.
   readMemory(address: bigint, length: number): Buffer;
   errnoName(errno: number): string;
@@ -124,6 +128,8 @@ export function bindLibc(koffi: Koffi): Libc {
   const strerror = later('const char *strerror(int errnum)');
   const argzCount = later('size_t argz_count(void *argz, size_t len)');
   const argzExtract = later('void argz_extract(void *argz, size_t len, void *argv)');
+  const argzStringify = later('void argz_stringify(void *argz, size_t len, int sep)');
+  const strpbrk = later('void *strpbrk(void *s, void *accept)');
   const execveat = later('int execveat(int fd, const char *path, void *argv, void *envp, int flags)');
   const open = later('int open(void *path, int flags, ...)');
   let memfdCreate: ((...args: unknown[]) => unknown) | null | undefined;
@@ -306,6 +312,12 @@ export function bindLibc(koffi: Koffi): Libc {
     },
     argzCount: (argz, length) => Number(argzCount(argz, length) as number | bigint),
     argzExtract: (argz, length, argv) => void argzExtract(argz, length, argv),
+    argzStringify: (argz, separator) => void argzStringify(argz, argz.length, separator),
+    // Both must end in a NUL, or strpbrk() would read past them.
+    strpbrk: (text, bytes) => {
+      if (text[text.length - 1] !== 0 || bytes[bytes.length - 1] !== 0) throw new CapexecError('internal_error', 'strpbrk', 'a string without its NUL');
+      return strpbrk(text, bytes) !== null;
+    },
     readMemory: (address, length) => (length === 0 ? Buffer.alloc(0) : Buffer.copyBytesFrom(new Uint8Array(koffi.view(address, length)))),
     errnoName,
     getauxval: (type) => BigInt(getauxval(type) as number | bigint),

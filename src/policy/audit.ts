@@ -19,7 +19,7 @@ export interface AuditEvent {
 
 // The line as syslog gets it, one byte per character: the user name, the working
 // directory and the command are bytes the caller chose, in no encoding in particular.
-export function auditMessage(event: AuditEvent): Buffer {
+export function auditMessage(c: Pick<Libc, 'argzStringify' | 'strpbrk'>, event: AuditEvent): Buffer {
   const fields = [
     ...(event.denied ? ['command not allowed'] : []),
     `CAPS=${capsArgument(event.caps)}`,
@@ -27,14 +27,13 @@ export function auditMessage(event: AuditEvent): Buffer {
     ...(event.rule === undefined ? [] : [`RULE=${escape(Buffer.from(event.rule))}`]),
     'COMMAND=',
   ];
-  return Buffer.concat([Buffer.from(`${escape(Buffer.from(event.user))} : ${fields.join(' ; ')}`, 'latin1'), commandWords(event.command)]);
+  return Buffer.concat([Buffer.from(`${escape(Buffer.from(event.user))} : ${fields.join(' ; ')}`, 'latin1'), commandWords(c, event.command)]);
 }
 
 // Control characters as sudo writes them (#012 for a newline), so an argument cannot
 // end the line and forge a second; `;` too, so no path or argument can forge a field.
-// A NUL is left for commandWords(), which uses it to separate words.
 const ESCAPED = /[\x01-\x1f\x7f;#]/g;
-const NEEDS_ESCAPE = /[\x01-\x1f\x7f;#]/;
+const ESCAPED_BYTES = Buffer.from([...Array.from({ length: 0x1f }, (_, i) => i + 1), 0x7f, 0x3b, 0x23, 0]);
 
 function escape(bytes: Buffer): string {
   return escapeText(bytes.toString('latin1'));
@@ -45,19 +44,17 @@ function escapeText(text: string): string {
 }
 
 // The words separated by spaces. A launch's command line may hold tens of thousands of
-// arguments: a replace() of each NUL would cost more than the rest of the launch, so
-// the bytes are copied once and each NUL, found by JavaScript's string search in a
-// latin1 copy, overwritten in place. Only a line that needs escaping takes the slow way.
-function commandWords(command: Buffer): Buffer {
-  const bytes = command[command.length - 1] === 0 ? command.subarray(0, -1) : command;
-  const text = bytes.toString('latin1');
-  if (NEEDS_ESCAPE.test(text)) return Buffer.from(escapeText(text).replaceAll('\0', ' '), 'latin1');
-  const words = Buffer.from(bytes);
-  for (let at = text.indexOf('\0'); at !== -1; at = text.indexOf('\0', at + 1)) words[at] = 0x20;
-  return words;
+// arguments, so glibc does the work in C on a copy: argz_stringify(3) turns each NUL
+// but the last into a space, and strpbrk(3) says whether anything needs escaping; only
+// then does JavaScript go through the line.
+function commandWords(c: Pick<Libc, 'argzStringify' | 'strpbrk'>, command: Buffer): Buffer {
+  const words = command[command.length - 1] === 0 ? Buffer.from(command) : Buffer.concat([command, Buffer.alloc(1)]);
+  c.argzStringify(words, 0x20);
+  if (c.strpbrk(words, ESCAPED_BYTES)) return Buffer.from(escapeText(words.toString('latin1', 0, words.length - 1)), 'latin1');
+  return words.subarray(0, -1);
 }
 
 // With no syslog daemon, syslog(3) drops the line and the launch goes on.
 export function audit(c: Libc, event: AuditEvent): void {
-  c.syslog(LOG_AUTHPRIV, event.denied ? LOG_ALERT : LOG_NOTICE, auditMessage(event));
+  c.syslog(LOG_AUTHPRIV, event.denied ? LOG_ALERT : LOG_NOTICE, auditMessage(c, event));
 }

@@ -1,4 +1,3 @@
-import { posix } from 'node:path';
 import { S_ISVTX, S_IWGRP, S_IWOTH } from '../kernel/constants';
 import { octalMode } from '../support/messages';
 import type { PathStat, StatFailure } from '../support/trusted-path';
@@ -36,7 +35,8 @@ export function findUnsafeCommand(path: string, fs: CommandTrustFs): string | un
       continue;
     }
     const { path: directory, stat: parent } = walked[walked.length - 1] as { path: string; stat: PathStat };
-    const here = posix.join(directory, name);
+    // `name` is one component, never . or .. nor empty: a join needs no normalizing.
+    const here = directory === '/' ? `/${name}` : `${directory}/${name}`;
     const found = fs.lstat(here);
     if ('error' in found) return `${here} ${found.error}`;
     // In a sticky directory others may write, only the entry's owner can replace it.

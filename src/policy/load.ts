@@ -2,7 +2,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync, readlinkSync, 
 import type { Libc } from '../kernel/libc';
 import { CapexecError, systemErrorCode } from '../support/errors';
 import { printable } from '../support/messages';
-import { findUntrustedComponent, lstatPath } from '../support/trusted-path';
+import { findUntrustedComponent, lstatPath, type PathStat, type StatFailure } from '../support/trusted-path';
 import { findUnsafeCommand } from './command-trust';
 import type { FileId, LoadedRule } from './match';
 import { problems } from './messages';
@@ -55,7 +55,7 @@ export function readCandidatePolicy(c: Libc, path: string, lastCap: number): Pol
 // `stored`: the rules root's --check parsed from this very text, when a launch has them.
 function policyOf(c: Libc, path: string, text: string, lastCap: number, warnings: boolean, stored?: Rule[]): Policy {
   const parsed = stored === undefined ? parsePolicy(text, lastCap) : { rules: stored, problems: [] };
-  const lookups: Lookups = { ids: new Map(), commands: new Map() };
+  const lookups: Lookups = { ids: new Map(), commands: new Map(), stats: new Map() };
   const rules: LoadedRule[] = [];
   const found = [...parsed.problems];
   for (const rule of parsed.rules) {
@@ -132,6 +132,8 @@ function fileFix(path: string, at: string): string {
 interface Lookups {
   ids: Map<string, number | undefined>;
   commands: Map<string, { file: FileId; unsafe: string | undefined } | { missing: string }>;
+  // The directories cmd paths share (/, /usr, /usr/bin) are examined once.
+  stats: Map<string, PathStat | StatFailure>;
 }
 
 function resolveRule(c: Libc, rule: Rule, lookups: Lookups): { rule: LoadedRule } | { problem: PolicyProblem } {
@@ -141,7 +143,7 @@ function resolveRule(c: Libc, rule: Rule, lookups: Lookups): { rule: LoadedRule 
   const { path, sha256 } = rule.command;
   let found = lookups.commands.get(path);
   if (found === undefined) {
-    found = examineCommand(path);
+    found = examineCommand(path, lookups.stats);
     lookups.commands.set(path, found);
   }
   if ('missing' in found) return { problem: problems.cmdMissing(rule.line, rule.columns.command ?? 1, path, found.missing) };
@@ -157,7 +159,7 @@ function loaded(rule: Rule, id: number, file: FileId | undefined): LoadedRule {
   return { action, keepenv, setenv, identity, caps, command, line, columns, id, file };
 }
 
-function examineCommand(path: string): { file: FileId; unsafe: string | undefined } | { missing: string } {
+function examineCommand(path: string, stats: Lookups['stats']): { file: FileId; unsafe: string | undefined } | { missing: string } {
   let file: FileId;
   try {
     const stats = statSync(path, { bigint: true });
@@ -166,7 +168,15 @@ function examineCommand(path: string): { file: FileId; unsafe: string | undefine
   } catch (error) {
     return { missing: `cannot be found (${systemErrorCode(error) ?? 'error'})` };
   }
-  return { file, unsafe: findUnsafeCommand(path, { lstat: lstatPath, readlink: (link) => readlinkSync(link, 'utf8') }) };
+  const lstat = (at: string): PathStat | StatFailure => {
+    let found = stats.get(at);
+    if (found === undefined) {
+      found = lstatPath(at);
+      stats.set(at, found);
+    }
+    return found;
+  };
+  return { file, unsafe: findUnsafeCommand(path, { lstat, readlink: (link) => readlinkSync(link, 'utf8') }) };
 }
 
 function resolveIdentity(c: Libc, rule: Rule, lookups: Lookups): number | PolicyProblem {

@@ -328,6 +328,18 @@ export class FakeLibc implements Libc {
     pointers.writeBigUInt64LE(0n, 8 * i);
   }
 
+  argzStringify(argz: Buffer, separator: number): void {
+    for (let at = argz.indexOf(0); at !== -1 && at < argz.length - 1; at = argz.indexOf(0, at + 1)) argz[at] = separator;
+  }
+
+  strpbrk(text: Buffer, bytes: Buffer): boolean {
+    const end = text.indexOf(0);
+    return [...bytes.subarray(0, -1)].some((byte) => {
+      const at = text.indexOf(byte);
+      return at !== -1 && (end === -1 || at < end);
+    });
+  }
+
   readMemory(address: bigint, length: number): Buffer {
     for (const [start, view] of this.state.memory) {
       const offset = Number(address - start);

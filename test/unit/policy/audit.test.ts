@@ -2,11 +2,13 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { audit, auditMessage, type AuditEvent } from '../../../src/policy/audit';
+import { libc } from '../../../src/kernel/libc';
 import { FakeLibc, fakeState } from '../../helpers/fake-libc';
 
 // A command line as execve() takes it: each word ended by a NUL.
 const words = (...list: (string | Buffer)[]): Buffer => Buffer.concat(list.flatMap((word) => [Buffer.from(word), Buffer.alloc(1)]));
-const auditLine = (of: AuditEvent): string => auditMessage(of).toString('latin1');
+// Through the real glibc: its argz_stringify() and strpbrk() build the line.
+const auditLine = (of: AuditEvent): string => auditMessage(libc(), of).toString('latin1');
 const event = (overrides: Partial<AuditEvent> = {}): AuditEvent => ({
   user: 'alice', caps: [12], pwd: Buffer.from('/home/alice'), rule: '/etc/capexec.conf:3',
   command: words('/usr/bin/tunctl', '-u', 'alice', '-t', 'tap0'), denied: false, ...overrides,

@@ -75,9 +75,9 @@ export function dropPrivileges(c: Libc, request: PrivilegeRequest): void {
     writeCapState(c, { ...before, effective: before.effective | (before.permitted & tools) }));
   if (identity !== undefined) {
     const { uid, gid, groups } = identity;
-    step('setgroups_failed', `cannot set the supplementary groups to ${groups.length === 0 ? 'none' : groups.join(',')} (setgroups)`, () => c.setgroups(groups));
-    step('setresgid_failed', `cannot change the gid to ${gid} (setresgid)`, () => c.setresgid(gid, gid, gid));
-    step('setresuid_failed', `cannot change the uid to ${uid} (setresuid)`, () => c.setresuid(uid, uid, uid));
+    step('setgroups_failed', () => `cannot set the supplementary groups to ${groups.length === 0 ? 'none' : groups.join(',')} (setgroups)`, () => c.setgroups(groups));
+    step('setresgid_failed', () => `cannot change the gid to ${gid} (setresgid)`, () => c.setresgid(gid, gid, gid));
+    step('setresuid_failed', () => `cannot change the uid to ${uid} (setresuid)`, () => c.setresuid(uid, uid, uid));
     const kept = readCapState(c);
     step('capset_failed', 'cannot make cap_setpcap effective again after the uid change (capset)', () =>
       writeCapState(c, { ...kept, effective: kept.permitted & tools }));
@@ -86,14 +86,14 @@ export function dropPrivileges(c: Libc, request: PrivilegeRequest): void {
   if (!request.keepBounding) {
     for (let cap = 0; cap <= request.lastCap; cap++) {
       if (hasCap(wanted, cap)) continue;
-      step('bounding_drop_failed', `cannot drop ${capName(cap)} from the bounding set (prctl PR_CAPBSET_DROP)`, () => c.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0));
+      step('bounding_drop_failed', () => `cannot drop ${capName(cap)} from the bounding set (prctl PR_CAPBSET_DROP)`, () => c.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0));
     }
   }
-  step('capset_failed', `cannot set the permitted, effective and inheritable sets to ${setText(wanted)} (capset)`, () =>
+  step('capset_failed', () => `cannot set the permitted, effective and inheritable sets to ${setText(wanted)} (capset)`, () =>
     writeCapState(c, { effective: wanted, permitted: wanted, inheritable: wanted }));
   step('ambient_not_cleared', 'cannot clear the ambient set (prctl PR_CAP_AMBIENT_CLEAR_ALL)', () => clearAmbient(c));
   for (const cap of caps) {
-    step('ambient_raise_refused', `cannot raise ${capName(cap)} into the ambient set (prctl PR_CAP_AMBIENT_RAISE)`, () => raiseAmbient(c, cap));
+    step('ambient_raise_refused', () => `cannot raise ${capName(cap)} into the ambient set (prctl PR_CAP_AMBIENT_RAISE)`, () => raiseAmbient(c, cap));
   }
   if (identity !== undefined) step('keep_caps_failed', 'cannot clear keep-caps (prctl PR_SET_KEEPCAPS)', () => c.prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0));
   if (request.noNewPrivs) step('no_new_privs_failed', 'cannot set no_new_privs (prctl PR_SET_NO_NEW_PRIVS)', () => c.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
@@ -108,6 +108,10 @@ export function verifyPrivileges(c: Libc, request: PrivilegeRequest): void {
   const compare = (what: string, actual: string, expected: string): void => {
     if (actual !== expected) differences.push(`${what} ${actual}, not ${expected}`);
   };
+  // Masks are compared as numbers and put in words only when they differ.
+  const compareSet = (what: string, actual: CapMask): void => {
+    if (actual !== wanted) compare(what, setText(actual), setText(wanted));
+  };
   const read = <T>(call: () => T): T => step('privileges_not_as_asked', 'cannot read the process state back', call);
   if (request.identity !== undefined) {
     const { uid, gid, groups } = request.identity;
@@ -117,14 +121,14 @@ export function verifyPrivileges(c: Libc, request: PrivilegeRequest): void {
     compare('keep-caps', String(read(() => c.prctl(PR_GET_KEEPCAPS, 0, 0))), '0');
   }
   const state = read(() => readCapState(c));
-  compare('permitted', setText(state.permitted), setText(wanted));
-  compare('effective', setText(state.effective), setText(wanted));
-  compare('inheritable', setText(state.inheritable), setText(wanted));
+  compareSet('permitted', state.permitted);
+  compareSet('effective', state.effective);
+  compareSet('inheritable', state.inheritable);
   // The kernel keeps the ambient set within the permitted and inheritable sets, just
   // compared with the request: only requested capabilities can be ambient, so only they
   // are asked about.
-  compare('ambient', setText(maskOf(request.caps.filter((cap) => read(() => isAmbient(c, cap))))), setText(wanted));
-  if (!request.keepBounding) compare('bounding', setText(readEachCap(request.lastCap, (cap) => read(() => inBounding(c, cap)))), setText(wanted));
+  compareSet('ambient', maskOf(request.caps.filter((cap) => read(() => isAmbient(c, cap)))));
+  if (!request.keepBounding) compareSet('bounding', readEachCap(request.lastCap, (cap) => read(() => inBounding(c, cap))));
   if (request.noNewPrivs) compare('no_new_privs', String(read(() => c.prctl(PR_GET_NO_NEW_PRIVS, 0, 0))), '1');
   if (differences.length > 0) {
     throw new CapexecError('privileges_not_as_asked', 'not running the command', `after the changes, ${differences.join('; ')}`);
@@ -150,12 +154,14 @@ function groupsText(groups: readonly number[]): string {
 }
 
 // A refused step is one line naming it, and the process has not exec'd.
-function step<T>(code: ErrorCode, what: string, call: () => T): T {
+// A message with values in it is written only for a step that failed: a drop makes some
+// eighty steps, and their words would cost more than their system calls.
+function step<T>(code: ErrorCode, what: string | (() => string), call: () => T): T {
   try {
     return call();
   } catch (error) {
     if (!(error instanceof SyscallError)) throw error;
-    throw new CapexecError(code, what, error.description, { cause: error });
+    throw new CapexecError(code, typeof what === 'string' ? what : what(), error.description, { cause: error });
   }
 }
 

@@ -88,6 +88,10 @@ export function loadPolicy(c: Libc, path: string, lastCap: number, required: boo
 }
 
 function readPolicyText(path: string): string | undefined {
+  // No file is no policy, whoever could have made one above it: one lstat() where most
+  // machines have none, before the walk from / down.
+  const found = lstatPath(path);
+  if ('missing' in found && found.missing) return undefined;
   const above = findUntrustedComponent(path, 'file', lstatPath);
   // Nothing there when it was looked at: no policy, without an open() to fail.
   if (above?.missing === true) return undefined;

@@ -37,6 +37,20 @@ test('kept rules read back for the very text, kernel and build they were parsed 
   }
 });
 
+test('a policy in UTF-8 is kept in ASCII, read one byte to a character, and reads back the same', () => {
+  if (!asRoot) return;
+  const { store, remove } = scratch();
+  const text = '# caf\u00e9 \u{1F600}\npermit alice cap net_admin cmd /usr/bin/tunctl args "\u00e9\u{1F600}"\n';
+  try {
+    assert.is(storeRules(text, LAST_CAP, store), undefined);
+    assert.ok([...readFileSync(store.path)].every((byte) => byte < 0x80));
+    assert.equal(storedRules(text, LAST_CAP, store), roundTrip(parsePolicy(text, LAST_CAP).rules));
+    assert.is(storedRules(text.replace('\u00e9', 'e'), LAST_CAP, store), undefined);
+  } finally {
+    remove();
+  }
+});
+
 test('a kept file anyone but root could have written is not read: mode, owner, link, hard link, directory', () => {
   if (!asRoot) return;
   const { store, directory, remove } = scratch();

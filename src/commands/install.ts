@@ -291,12 +291,7 @@ function setPermittedCaps(c: Libc, path: string, mask: CapMask): void {
       fix: error.code === 'EOPNOTSUPP' ? 'PREFIX must be on a filesystem with extended attributes' : undefined,
     });
   }
-  let stored: Buffer | undefined;
-  try {
-    stored = c.getxattr(path, CAPABILITY_XATTR);
-  } catch (error) {
-    if (!(error instanceof SyscallError) || error.code !== 'ENODATA') throw error;
-  }
+  const stored = c.getxattr(path, CAPABILITY_XATTR);
   const problem = storedCapsMismatch(stored, mask);
   if (problem !== undefined) throw new CapexecError('file_caps_not_set', `cannot set ${permittedText(mask)} on ${printable(path)}`, problem);
 }

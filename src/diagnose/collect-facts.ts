@@ -56,7 +56,8 @@ function inspect(c: Libc, mounts: readonly MountEntry[], path: string | Buffer):
 
 function readCapabilityAttribute(c: Libc, path: string): XattrRead {
   try {
-    return { bytes: c.getxattr(path, CAPABILITY_XATTR) };
+    const bytes = c.getxattr(path, CAPABILITY_XATTR);
+    return bytes === undefined ? { errno: 'ENODATA' } : { bytes };
   } catch (error) {
     if (error instanceof SyscallError) return { errno: error.code };
     throw error;

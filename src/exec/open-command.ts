@@ -50,8 +50,8 @@ function readCapability(c: Libc, fd: number): Buffer | undefined {
   try {
     return c.getxattr(`/proc/self/fd/${fd}`, CAPABILITY_XATTR);
   } catch (error) {
-    // ENODATA: no attribute. A filesystem without extended attributes has none either.
-    if (error instanceof SyscallError && ['ENODATA', 'EOPNOTSUPP', 'ENOTSUP'].includes(error.code)) return undefined;
+    // A filesystem without extended attributes has no file capabilities either.
+    if (error instanceof SyscallError && ['EOPNOTSUPP', 'ENOTSUP'].includes(error.code)) return undefined;
     throw error;
   }
 }

@@ -25,8 +25,9 @@ export interface Libc {
   open(path: Buffer, flags: number): number;
   // memfd_create(2): an anonymous file, for content that must not change once checked.
   memfdCreate(name: string, flags: number): number;
-  // The value of extended attribute `name` of the file at `path`, following symlinks.
-  getxattr(path: string, name: string): Buffer;
+  // The value of extended attribute `name` of the file at `path`, following symlinks;
+  // undefined when the file has none (ENODATA), the usual answer, which is no error.
+  getxattr(path: string, name: string): Buffer | undefined;
   alloc(bytes: number): { address: bigint; view: Buffer };
   // glibc's argz_count(3) and argz_extract(3) on `length` bytes at `argz`, NUL-ended
   // strings back to back: how many there are, and a pointer to each written at `argv`,
@@ -146,8 +147,8 @@ export function bindLibc(koffi: Koffi): Libc {
   const openlog = later('void openlog(void *ident, int option, int facility)');
   const syslog = later('void syslog(int priority, void *format, ...)');
 
-  // Searched, not indexed: a launch meets a failure or two (ENODATA from getxattr for a
-  // command without file capabilities), and a table would cost more to build.
+  // Searched, not indexed: a launch meets a failure seldom, and a table would cost
+  // more to build.
   const errnoName = (errno: number): string => {
     // Where two names share a number (EAGAIN, EWOULDBLOCK), the one koffi lists last.
     const errnos = koffi.os.errno;
@@ -173,6 +174,7 @@ export function bindLibc(koffi: Koffi): Libc {
   // One record and one string area for every NSS lookup, made at the first; a lookup that
   // needs more (ERANGE) gets a larger area. A launch that looks nothing up allocates none.
   const ERANGE = 34;
+  const ENODATA = 61;
   let nss: { record: { address: bigint; view: Buffer }; result: { address: bigint; view: Buffer }; strings: { address: bigint; view: Buffer } } | undefined;
   const stringAt = (pointer: bigint): string => {
     const strings = nss?.strings.view ?? Buffer.alloc(0);
@@ -303,6 +305,7 @@ export function bindLibc(koffi: Koffi): Libc {
       // XATTR_SIZE_MAX: no attribute is larger, so one call always gets all of it.
       const value = Buffer.alloc(65536);
       const size = Number(getxattr(path, name, value, value.length) as number | bigint);
+      if (size === -1 && koffi.errno() === ENODATA) return undefined;
       if (size === -1) throw failure('getxattr');
       return Buffer.from(value.subarray(0, size));
     },

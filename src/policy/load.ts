@@ -55,7 +55,7 @@ export function readCandidatePolicy(c: Libc, path: string, lastCap: number): Pol
 // `stored`: the rules root's --check parsed from this very text, when a launch has them.
 function policyOf(c: Libc, path: string, text: string, lastCap: number, warnings: boolean, stored?: Rule[]): Policy {
   const parsed = stored === undefined ? parsePolicy(text, lastCap) : { rules: stored, problems: [] };
-  const lookups: Lookups = { ids: new Map(), commands: new Map(), stats: new Map() };
+  const lookups: Lookups = { users: new Map(), groups: new Map(), commands: new Map(), stats: new Map() };
   const rules: LoadedRule[] = [];
   const found = [...parsed.problems];
   for (const rule of parsed.rules) {
@@ -92,7 +92,7 @@ function readPolicyText(path: string): string | undefined {
   // machines have none, before the walk from / down.
   const found = lstatPath(path);
   if ('missing' in found && found.missing) return undefined;
-  const above = findUntrustedComponent(path, 'file', lstatPath);
+  const above = findUntrustedComponent(path, 'file', (at) => (at === path ? found : lstatPath(at)));
   // Nothing there when it was looked at: no policy, without an open() to fail.
   if (above?.missing === true) return undefined;
   let fd: number;
@@ -134,7 +134,8 @@ function fileFix(path: string, at: string): string {
 // repeat it: a site's policy names a few groups and programs over and over, and each
 // NSS lookup and each walk up a cmd's path is paid at every launch.
 interface Lookups {
-  ids: Map<string, number | undefined>;
+  users: Map<string, number | undefined>;
+  groups: Map<string, number | undefined>;
   commands: Map<string, { file: FileId; unsafe: string | undefined } | { missing: string }>;
   // The directories cmd paths share (/, /usr, /usr/bin) are examined once.
   stats: Map<string, PathStat | StatFailure>;
@@ -185,12 +186,12 @@ function examineCommand(path: string, stats: Lookups['stats']): { file: FileId; 
 
 function resolveIdentity(c: Libc, rule: Rule, lookups: Lookups): number | PolicyProblem {
   const { kind, text } = rule.identity;
-  if (/^\d+$/.test(text)) return Number(text);
-  const key = `${kind}:${text}`;
-  let found = lookups.ids.get(key);
-  if (!lookups.ids.has(key)) {
-    found = kind === 'user' ? c.userByName(text)?.uid : c.groupByName(text)?.gid;
-    lookups.ids.set(key, found);
+  // One map a kind, asked first: a policy of hundreds of rules names a few identities.
+  const ids = kind === 'user' ? lookups.users : lookups.groups;
+  let found = ids.get(text);
+  if (found === undefined && !ids.has(text)) {
+    found = /^\d+$/.test(text) ? Number(text) : kind === 'user' ? c.userByName(text)?.uid : c.groupByName(text)?.gid;
+    ids.set(text, found);
   }
   if (found !== undefined) return found;
   const column = rule.columns.identity;

@@ -290,11 +290,10 @@ export class FakeLibc implements Libc {
     throw this.error('memfd_create', 'ENOSYS');
   }
 
-  getxattr(path: string, name: string): Buffer {
+  getxattr(path: string, name: string): Buffer | undefined {
     this.enter('getxattr');
     const value = this.state.xattrs.get(`${path}\0${name}`);
-    if (value === undefined) throw this.error('getxattr', 'ENODATA');
-    return Buffer.from(value);
+    return value === undefined ? undefined : Buffer.from(value);
   }
 
   setxattr(path: string, name: string, value: Buffer): void {

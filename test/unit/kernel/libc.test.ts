@@ -66,10 +66,16 @@ test('argz_count and argz_extract, in the real glibc: a pointer to each string o
 });
 
 test('a call returning -1 throws the errno by name, with strerror text', () => {
-  const { koffi } = fakeKoffi(ok({ capset: () => [-1, ERRNO.EPERM], getxattr: () => [-1, ERRNO.ENODATA] }));
+  const { koffi } = fakeKoffi(ok({ capset: () => [-1, ERRNO.EPERM], getxattr: () => [-1, ERRNO.EPERM] }));
   const c = bindLibc(koffi);
   assert.throws(() => c.capset(Buffer.alloc(8), Buffer.alloc(24)), syscallError('capset', 'EPERM'));
-  assert.throws(() => c.getxattr('/x', 'security.capability'), syscallError('getxattr', 'ENODATA'));
+  assert.throws(() => c.getxattr('/x', 'security.capability'), syscallError('getxattr', 'EPERM'));
+});
+
+test('getxattr: no such attribute (ENODATA) is no value, not an error, and builds none', () => {
+  const { koffi, calls } = fakeKoffi(ok({ getxattr: () => [-1, ERRNO.ENODATA] }));
+  assert.is(bindLibc(koffi).getxattr('/x', 'security.capability'), undefined);
+  assert.not.ok(calls.some(([name]) => name === 'strerror'), 'no strerror() for a failure that is none');
 });
 
 test('prctl passes every argument as an unsigned long, and returns its value', () => {

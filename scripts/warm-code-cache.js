@@ -4,10 +4,13 @@
 // with inputs like a launch's, and writes V8's code cache of all that was compiled.
 // Only those: every start deserializes the whole cache, so error paths and the other
 // modes are compiled when they run instead. Nothing here changes the process: no
-// capset, no exec, no fd or signal changes.
+// capset, no exec, no fd or signal changes; a scratch directory of its own stands for
+// /etc/capexec.conf and /var/cache/capexec.
 //
 //   node scripts/warm-code-cache.js BUNDLE CACHE
 const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const vm = require('node:vm');
 
 const [bundlePath, cachePath] = process.argv.slice(2);
@@ -63,6 +66,27 @@ exported.argumentsBlock(exported.rawArgvTail(['true', '-x'], cmdline));
 exported.findNodeChannel(Buffer.from('PATH=/bin\0'));
 exported.readPolicy(c, '/nonexistent/capexec.conf', lastCap);
 exported.storedRules('', lastCap, { path: '/nonexistent/capexec.conf.parsed', build: 'warm' });
+// A launch under a policy file: read, its kept rules looked for, names and cmd paths
+// resolved. A scratch file stands for /etc/capexec.conf; where the build does not run as
+// root, the owner checks refuse it, after the functions have been compiled.
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'capexec-warm-'));
+try {
+  fs.chmodSync(scratch, 0o755);
+  const policyFile = path.join(scratch, 'capexec.conf');
+  const policyText = 'permit nobody cap net_admin cmd /bin/true\npermit :nogroup cap net_raw\n';
+  fs.writeFileSync(policyFile, policyText, { mode: 0o644 });
+  const store = { path: path.join(scratch, 'cache', 'capexec.conf.parsed'), build: 'warm' };
+  exported.storeRules(policyText, lastCap, store);
+  exported.storedRules(policyText, lastCap, store);
+  exported.readCandidatePolicy(c, policyFile, lastCap);
+  try {
+    exported.loadPolicy(c, policyFile, lastCap, false);
+  } catch (error) {
+    if (!(error instanceof exported.CapexecError)) throw error;
+  }
+} finally {
+  fs.rmSync(scratch, { recursive: true, force: true });
+}
 const { rules } = exported.parsePolicy([
   '# a rule of each kind',
   'permit keepenv setenv { LANG=C A=$B -C } :nogroup cap net_admin,net_raw cmd /bin/true sha256 ' + '0'.repeat(64) + ' args -x "a b" ${USER}',

@@ -14,16 +14,20 @@ export interface RawArgv {
 // process.argv cannot be handed to the helper. The kernel still has the exact bytes:
 // the last `tail.length` strings of /proc/self/cmdline, which must decode to `tail`.
 export function rawArgvTail(tail: readonly string[], cmdline: Buffer = readProcFile('/proc/self/cmdline')): RawArgv {
-  // One native join, and bytes compared outside the JavaScript heap: a map() over tens of
-  // thousands of arguments, or a second copy of them as a string, costs milliseconds
-  // (the copy by the garbage collection it sets off, which moves every argument Node holds).
-  const expected = tail.length === 0 ? '' : `${tail.join('\0')}\0`;
-  const bytes = Buffer.from(expected);
+  // One native join, encoded outside the JavaScript heap and compared there as bytes,
+  // the last NUL on its own: a map() over tens of thousands of arguments, a NUL appended
+  // to the joined string (which its encoding flattens into a second copy) or a decoded
+  // copy of the command line would each cost a launch milliseconds at that size.
+  const joined = tail.join('\0');
+  const bytes = Buffer.from(joined);
   // Usually the bytes are the strings' own UTF-8; only invalid UTF-8 needs a search.
-  const guess = cmdline.length - bytes.length;
-  if (atStringStart(cmdline, guess) && cmdline.compare(bytes, 0, bytes.length, guess) === 0) return { block: cmdline.subarray(guess), count: tail.length };
+  const end = cmdline.length - 1;
+  const guess = tail.length === 0 ? cmdline.length : end - bytes.length;
+  if (atStringStart(cmdline, guess) && (tail.length === 0 || (cmdline[end] === 0 && cmdline.compare(bytes, 0, bytes.length, guess, end) === 0))) {
+    return { block: cmdline.subarray(guess), count: tail.length };
+  }
   const start = startOfLastStrings(cmdline, tail.length);
-  if (start === undefined || !atStringStart(cmdline, start) || cmdline.toString('utf8', start) !== expected) {
+  if (start === undefined || !atStringStart(cmdline, start) || cmdline.toString('utf8', start) !== (tail.length === 0 ? '' : `${joined}\0`)) {
     throw new CapexecError('cmdline_mismatch', 'cannot read the command line', '/proc/self/cmdline does not match the arguments');
   }
   return { block: cmdline.subarray(start), count: tail.length };

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { argvEntries, firstArgument, rawArgvTail } from '../../../src/exec/raw-argv';
@@ -27,6 +28,15 @@ test('a cmdline that does not match the arguments is refused', () => {
 test('the whole command line can be the tail, and an empty tail is empty', () => {
   assert.equal(argvEntries(rawArgvTail(['a', 'b'], cmdline('a', 'b'))).map(String), ['a', 'b']);
   assert.equal(rawArgvTail([], cmdline('capexec')), { block: Buffer.alloc(0), count: 0 });
+});
+
+test('any command line: the tail is its exact bytes, whether or not they are valid UTF-8', () => {
+  const word = fc.uint8Array({ maxLength: 8 }).map((bytes) => Buffer.from(bytes.map((byte) => (byte === 0 ? 0xff : byte))));
+  fc.assert(fc.property(fc.array(word, { maxLength: 4 }), fc.array(word, { maxLength: 40 }), (options, command) => {
+    // The strings as Node decodes them: invalid UTF-8 becomes U+FFFD.
+    const raw = rawArgvTail(command.map((bytes) => bytes.toString('utf8')), cmdline('capexec', ...options, ...command));
+    return raw.count === command.length && raw.block.equals(Buffer.concat(command.flatMap((bytes) => [bytes, Buffer.alloc(1)])));
+  }), { numRuns: 300 });
 });
 
 test.run();

@@ -174,7 +174,6 @@ export function bindLibc(koffi: Koffi): Libc {
   // One record and one string area for every NSS lookup, made at the first; a lookup that
   // needs more (ERANGE) gets a larger area. A launch that looks nothing up allocates none.
   const ERANGE = 34;
-  const ENODATA = 61;
   let nss: { record: { address: bigint; view: Buffer }; result: { address: bigint; view: Buffer }; strings: { address: bigint; view: Buffer } } | undefined;
   const stringAt = (pointer: bigint): string => {
     const strings = nss?.strings.view ?? Buffer.alloc(0);
@@ -305,7 +304,7 @@ export function bindLibc(koffi: Koffi): Libc {
       // XATTR_SIZE_MAX: no attribute is larger, so one call always gets all of it.
       const value = Buffer.alloc(65536);
       const size = Number(getxattr(path, name, value, value.length) as number | bigint);
-      if (size === -1 && koffi.errno() === ENODATA) return undefined;
+      if (size === -1 && koffi.errno() === koffi.os.errno['ENODATA']) return undefined;
       if (size === -1) throw failure('getxattr');
       return Buffer.from(value.subarray(0, size));
     },

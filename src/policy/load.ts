@@ -164,7 +164,7 @@ function loaded(rule: Rule, id: number, file: FileId | undefined): LoadedRule {
   return { action, keepenv, setenv, identity, caps, command, line, columns, id, file };
 }
 
-function examineCommand(path: string, stats: Lookups['stats']): { file: FileId; unsafe: string | undefined } | { missing: string } {
+function examineCommand(path: string, examined: Lookups['stats']): { file: FileId; unsafe: string | undefined } | { missing: string } {
   let file: FileId;
   try {
     const stats = statSync(path, { bigint: true });
@@ -174,10 +174,10 @@ function examineCommand(path: string, stats: Lookups['stats']): { file: FileId; 
     return { missing: `cannot be found (${systemErrorCode(error) ?? 'error'})` };
   }
   const lstat = (at: string): PathStat | StatFailure => {
-    let found = stats.get(at);
+    let found = examined.get(at);
     if (found === undefined) {
       found = lstatPath(at);
-      stats.set(at, found);
+      examined.set(at, found);
     }
     return found;
   };

@@ -1,4 +1,4 @@
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isStandaloneExecutable } from '../kernel/addon';
 import { systemErrorCode } from '../support/errors';
@@ -65,12 +65,57 @@ export function storedRules(text: string, lastCap: number, { path, build }: Stor
     // UTF-8 decoding, at every launch.
     const stored = JSON.parse(readFileSync(fd).toString('latin1')) as Partial<Stored> | null;
     if (stored?.build !== build || stored.lastCap !== lastCap || stored.policy !== text || !Array.isArray(stored.rules)) return undefined;
-    return stored.rules;
+    const rules: unknown[] = stored.rules;
+    return rules.every((rule) => isRule(rule, lastCap)) ? (rules as Rule[]) : undefined;
   } catch {
     return undefined;
   } finally {
     closeSync(fd);
   }
+}
+
+// Whether a kept rule has the shape the parser gives, so that a file damaged or edited
+// by hand cannot widen a rule: a permit rule without caps would permit any, and one
+// without a command any command. One that does not sends the launch to the policy.
+function isRule(value: unknown, lastCap: number): value is Rule {
+  if (!isObject(value)) return false;
+  const { action, keepenv, setenv, identity, caps, command, line, columns } = value;
+  if (action !== 'permit' && action !== 'deny') return false;
+  if (typeof keepenv !== 'boolean' || !Array.isArray(setenv) || !setenv.every(isSetenvItem)) return false;
+  if (!isObject(identity) || (identity['kind'] !== 'user' && identity['kind'] !== 'group') || typeof identity['text'] !== 'string') return false;
+  if (caps === undefined ? action === 'permit' : !Array.isArray(caps) || !caps.every((cap) => Number.isInteger(cap) && cap >= 0 && cap <= lastCap)) return false;
+  if (command !== undefined && !isCommand(command)) return false;
+  return isCount(line) && isObject(columns) && isCount(columns['identity']) && (columns['command'] === undefined || isCount(columns['command']));
+}
+
+function isCommand(value: unknown): boolean {
+  if (!isObject(value) || typeof value['path'] !== 'string' || !value['path'].startsWith('/')) return false;
+  const { sha256, args } = value;
+  return (sha256 === undefined || (typeof sha256 === 'string' && /^[0-9a-f]{64}$/.test(sha256)))
+    && (args === undefined || (Array.isArray(args) && args.every((arg) => typeof arg === 'string')));
+}
+
+function isSetenvItem(value: unknown): boolean {
+  if (!isObject(value) || typeof value['name'] !== 'string') return false;
+  switch (value['kind']) {
+    case 'set':
+      return typeof value['value'] === 'string';
+    case 'copy-from':
+      return typeof value['from'] === 'string';
+    case 'keep':
+    case 'unset':
+      return true;
+    default:
+      return false;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isCount(value: unknown): boolean {
+  return Number.isInteger(value) && (value as number) >= 1;
 }
 
 // Keeps the rules parsed from `text`, when it parses without a problem; by root only,
@@ -88,11 +133,17 @@ export function storeRules(text: string, lastCap: number, { path, build }: Store
   }
   const unsafe = findUntrustedComponent(directory, 'directory', lstatPath);
   if (unsafe !== undefined) return `${printable(unsafe.path)} ${unsafe.why}`;
+  try {
+    // 0755 whatever root's umask, which mkdir() applied: every launch, by any user, looks in.
+    chmodSync(directory, 0o755);
+  } catch (error) {
+    return `${printable(directory)} cannot be made readable (${systemErrorCode(error) ?? 'error'})`;
+  }
   const stored: Stored = { build, lastCap, policy: text, rules: parsed.rules };
   const temporary = `${path}.${process.pid}`;
   let fd: number;
   try {
-    fd = openSync(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    fd = createExclusively(temporary);
   } catch (error) {
     return `${printable(temporary)} cannot be created (${systemErrorCode(error) ?? 'error'})`;
   }
@@ -114,7 +165,20 @@ export function storeRules(text: string, lastCap: number, { path, build }: Store
   }
 }
 
-// A half-written file left behind would only be refused by the next store's O_EXCL.
+// A file of that name is what a store killed before its rename left, in a directory only
+// root can write (checked above): it is removed once, and made anew.
+function createExclusively(path: string): number {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  try {
+    return openSync(path, flags, 0o644);
+  } catch (error) {
+    if (systemErrorCode(error) !== 'EEXIST') throw error;
+    unlinkSync(path);
+    return openSync(path, flags, 0o644);
+  }
+}
+
+// After a failed write: the partial file is no use to anyone.
 function removeQuietly(path: string): void {
   try {
     unlinkSync(path);

@@ -314,7 +314,11 @@ export class FakeLibc implements Libc {
   argzCount(argz: bigint, length: number): number {
     const bytes = this.readMemory(argz, length);
     let count = 0;
-    for (let at = 0; at < length; at = bytes.indexOf(0, at) + 1) count++;
+    // Each string ends at its NUL; one without ends the walk, as the bytes do.
+    for (let at = 0; at < length && at > -1; count++) {
+      const end = bytes.indexOf(0, at);
+      at = end === -1 ? -1 : end + 1;
+    }
     return count;
   }
 
@@ -323,7 +327,11 @@ export class FakeLibc implements Libc {
     const pointers = this.state.memory.get(argv);
     if (pointers === undefined) throw new Error(`fake memory: nothing allocated at ${argv}`);
     let i = 0;
-    for (let at = 0; at < length; at = bytes.indexOf(0, at) + 1) pointers.writeBigUInt64LE(argz + BigInt(at), 8 * i++);
+    for (let at = 0; at < length && at > -1; i++) {
+      pointers.writeBigUInt64LE(argz + BigInt(at), 8 * i);
+      const end = bytes.indexOf(0, at);
+      at = end === -1 ? -1 : end + 1;
+    }
     pointers.writeBigUInt64LE(0n, 8 * i);
   }
 

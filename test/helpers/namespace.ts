@@ -50,7 +50,8 @@ const END = `import socket; socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sen
 
 // The script run by unshare: $1 and $2 are /etc's layers, $3 and $4 /dev's (or empty),
 // $5 the syslog record, $6 the uid, $7 the gid, $8 and $9 /var/cache's layers, and the
-// rest the argv to run as that user. Mount failures exit 90, so no test can mistake them for capexec's statuses.
+// rest the argv to run as that user. Mount failures exit 90, so no test can mistake them
+// for capexec's statuses.
 // The listener's code is in shell variables, not the environment, which the launch gets.
 const SCRIPT = `
 LISTENER=${shQuote(LISTENER)}

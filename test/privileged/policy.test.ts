@@ -522,6 +522,14 @@ privileged(policy, 'root\'s --check keeps the parsed rules; launches follow them
   assert.is(await ambientOf(w.alice, run, 'net_raw'), NET_RAW);
   await refused(w.alice, run, 'net_admin');
 
+  for (const [field, value] of [['build', '0'.repeat(64)], ['lastCap', 30]] as const) {
+    writeFileSync(kept, JSON.stringify({ ...stored, [field]: value }));
+    assert.is(await ambientOf(w.alice, run, 'net_admin'), NET_ADMIN, `another ${field}: the file itself is parsed`);
+    await refused(w.alice, run, 'net_raw');
+  }
+  writeFileSync(kept, JSON.stringify(stored));
+  assert.is(await ambientOf(w.alice, run, 'net_raw'), NET_RAW);
+
   writePolicy(etc, `${text}# changed\n`);
   assert.is(await ambientOf(w.alice, run, 'net_admin'), NET_ADMIN, 'another text: the file itself is parsed');
   await refused(w.alice, run, 'net_raw');

@@ -66,7 +66,8 @@ export function storedRules(text: string, lastCap: number, { path, build }: Stor
     const stored = JSON.parse(readFileSync(fd).toString('latin1')) as Partial<Stored> | null;
     if (stored?.build !== build || stored.lastCap !== lastCap || stored.policy !== text || !Array.isArray(stored.rules)) return undefined;
     const rules: unknown[] = stored.rules;
-    return rules.every((rule) => isRule(rule, lastCap)) ? (rules as Rule[]) : undefined;
+    for (const rule of rules) if (!isRule(rule, lastCap)) return undefined;
+    return rules as Rule[];
   } catch {
     return undefined;
   } finally {
@@ -80,10 +81,15 @@ export function storedRules(text: string, lastCap: number, { path, build }: Stor
 function isRule(value: unknown, lastCap: number): value is Rule {
   if (!isObject(value)) return false;
   const { action, keepenv, setenv, identity, caps, command, line, columns } = value;
-  if (action !== 'permit' && action !== 'deny') return false;
-  if (typeof keepenv !== 'boolean' || !Array.isArray(setenv) || !setenv.every(isSetenvItem)) return false;
+  if ((action !== 'permit' && action !== 'deny') || typeof keepenv !== 'boolean' || !Array.isArray(setenv)) return false;
+  for (const item of setenv) if (!isSetenvItem(item)) return false;
   if (!isObject(identity) || (identity['kind'] !== 'user' && identity['kind'] !== 'group') || typeof identity['text'] !== 'string') return false;
-  if (caps === undefined ? action === 'permit' : !Array.isArray(caps) || !caps.every((cap) => Number.isInteger(cap) && cap >= 0 && cap <= lastCap)) return false;
+  if (caps === undefined) {
+    if (action === 'permit') return false;
+  } else {
+    if (!Array.isArray(caps)) return false;
+    for (const cap of caps) if (!Number.isInteger(cap) || cap < 0 || cap > lastCap) return false;
+  }
   if (command !== undefined && !isCommand(command)) return false;
   return isCount(line) && isObject(columns) && isCount(columns['identity']) && (columns['command'] === undefined || isCount(columns['command']));
 }
@@ -91,9 +97,14 @@ function isRule(value: unknown, lastCap: number): value is Rule {
 function isCommand(value: unknown): boolean {
   if (!isObject(value) || typeof value['path'] !== 'string' || !value['path'].startsWith('/')) return false;
   const { sha256, args } = value;
-  return (sha256 === undefined || (typeof sha256 === 'string' && /^[0-9a-f]{64}$/.test(sha256)))
-    && (args === undefined || (Array.isArray(args) && args.every((arg) => typeof arg === 'string')));
+  if (sha256 !== undefined && (typeof sha256 !== 'string' || !SHA256.test(sha256))) return false;
+  if (args === undefined) return true;
+  if (!Array.isArray(args)) return false;
+  for (const arg of args) if (typeof arg !== 'string') return false;
+  return true;
 }
+
+const SHA256 = /^[0-9a-f]{64}$/;
 
 function isSetenvItem(value: unknown): boolean {
   if (!isObject(value) || typeof value['name'] !== 'string') return false;
@@ -115,7 +126,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function isCount(value: unknown): boolean {
-  return Number.isInteger(value) && (value as number) >= 1;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1;
 }
 
 // Keeps the rules parsed from `text`, when it parses without a problem; by root only,

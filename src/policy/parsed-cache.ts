@@ -10,8 +10,8 @@ import type { Rule } from './rule';
 // Parsing a policy of hundreds of rules costs a launch several milliseconds, paid again
 // at every launch, although the text seldom changes. So root's capexec --check of the
 // installed policy keeps the parsed rules here, with the very text they were parsed
-// from; a launch uses them only while the policy's text is the same to the byte, and
-// parses the file itself on any doubt. Names and cmd paths are never kept: they are
+// from; a launch uses them only while the policy's text is the same, and parses the
+// file itself on any doubt. Names and cmd paths are never kept: they are
 // resolved at each launch, as users, groups and files change without the policy.
 export const PARSED_POLICY_PATH = '/var/cache/capexec/capexec.conf.parsed';
 

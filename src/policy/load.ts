@@ -2,7 +2,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync, readlinkSync, 
 import type { Libc } from '../kernel/libc';
 import { CapexecError, systemErrorCode } from '../support/errors';
 import { printable } from '../support/messages';
-import { findUntrustedComponent, lstatPath, type PathStat, type StatFailure } from '../support/trusted-path';
+import { findUntrustedTarget, lstatPath, type PathStat, type StatFailure } from '../support/trusted-path';
 import { findUnsafeCommand } from './command-trust';
 import type { FileId, LoadedRule } from './match';
 import { problems } from './messages';
@@ -88,12 +88,9 @@ export function loadPolicy(c: Libc, path: string, lastCap: number, required: boo
 }
 
 function readPolicyText(path: string): string | undefined {
-  // No file is no policy, whoever could have made one above it: one lstat() where most
-  // machines have none, before the walk from / down.
-  const found = lstatPath(path);
-  if ('missing' in found && found.missing) return undefined;
-  const above = findUntrustedComponent(path, 'file', (at) => (at === path ? found : lstatPath(at)));
-  // Nothing there when it was looked at: no policy, without an open() to fail.
+  // No file is no policy, whoever could have made one above it; nothing there when it
+  // was looked at is no policy without an open() to fail.
+  const above = findUntrustedTarget(path, 'file');
   if (above?.missing === true) return undefined;
   let fd: number;
   try {

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { isStandaloneExecutable } from '../kernel/addon';
 import { systemErrorCode } from '../support/errors';
 import { printable } from '../support/messages';
-import { findUntrustedComponent, lstatPath } from '../support/trusted-path';
+import { findUntrustedComponent, findUntrustedTarget, lstatPath } from '../support/trusted-path';
 import { parsePolicy } from './parse';
 import type { Rule } from './rule';
 
@@ -48,10 +48,7 @@ const STORE: StoreOptions = { path: PARSED_POLICY_PATH, build: undefined };
 // the reason: the store is a shortcut, never a second source of rules. Trusted as the
 // policy is, or not at all: root's along its whole path, writable by no one else.
 export function storedRules(text: string, lastCap: number, { path, build }: StoreOptions = { ...STORE, build: buildId() }): Rule[] | undefined {
-  if (build === undefined) return undefined;
-  // Where root's --check never ran: one lstat(), before the walk from / down.
-  const found = lstatPath(path);
-  if ('missing' in found || findUntrustedComponent(path, 'file', (at) => (at === path ? found : lstatPath(at))) !== undefined) return undefined;
+  if (build === undefined || findUntrustedTarget(path, 'file') !== undefined) return undefined;
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);

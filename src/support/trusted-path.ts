@@ -56,6 +56,15 @@ export function findUntrustedComponent(target: string, expected: 'file' | 'direc
   return undefined;
 }
 
+// The same walk for a target most machines lack (/etc/capexec.conf, the parsed rules
+// root's --check keeps): its own lstat() first, so that a missing one costs one system
+// call, reused by the walk. Missing is missing then, whatever the directories above.
+export function findUntrustedTarget(target: string, expected: 'file' | 'directory'): UntrustedPath | undefined {
+  const found = lstatPath(target);
+  if ('error' in found && found.missing) return { path: target, why: found.error, fix: 'check the path', missing: true };
+  return findUntrustedComponent(target, expected, (at) => (at === target ? found : lstatPath(at)));
+}
+
 // The same rule for one path on its own, judged as a target: no sticky allowance. For
 // callers that have already checked everything above it.
 export function findUntrustedEntry(path: string, found: PathStat, expected: 'file' | 'directory'): UntrustedPath | undefined {

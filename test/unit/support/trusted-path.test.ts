@@ -1,6 +1,9 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { findUntrustedComponent, findUntrustedEntry, lstatPath, untrustedPathError, type PathStat, type StatPath } from '../../../src/support/trusted-path';
+import { findUntrustedComponent, findUntrustedEntry, findUntrustedTarget, lstatPath, untrustedPathError, type PathStat, type StatPath } from '../../../src/support/trusted-path';
 
 const dir = (mode: number, uid = 0): PathStat => ({ kind: 'directory', uid, mode: 0o040000 | mode, links: 1 });
 const file = (mode: number, uid = 0): PathStat => ({ kind: 'file', uid, mode: 0o100000 | mode, links: 1 });
@@ -83,6 +86,19 @@ test('lstatPath() tells a missing path from one that cannot be examined', () => 
   assert.equal(lstatPath('/nonexistent/capexec-test'), { error: 'does not exist', missing: true });
   assert.equal(lstatPath('/etc/passwd/x'), { error: 'cannot be examined (ENOTDIR)', missing: false });
   assert.is((lstatPath('/') as PathStat).kind, 'directory');
+});
+
+test('findUntrustedTarget: a missing target is missing whatever is above it; one that exists gets the whole walk', () => {
+  const base = mkdtempSync(join(tmpdir(), 'capexec-target-'));
+  try {
+    chmodSync(base, 0o777);
+    assert.equal(findUntrustedTarget(join(base, 'absent'), 'file'), { path: join(base, 'absent'), why: 'does not exist', fix: 'check the path', missing: true });
+    writeFileSync(join(base, 'present'), '');
+    assert.equal(findUntrustedTarget(join(base, 'present'), 'file'), findUntrustedComponent(join(base, 'present'), 'file', lstatPath));
+    assert.ok(findUntrustedTarget(join(base, 'present'), 'file'), 'a world-writable directory holds it');
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
 });
 
 test('one entry on its own is judged as a target: no sticky allowance', () => {

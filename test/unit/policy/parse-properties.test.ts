@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { posix } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parsePolicy } from '../../../src/policy/parse';
@@ -37,6 +38,14 @@ const line = fc.oneof(
 const text = fc.array(line, { maxLength: 12 }).map((lines) => lines.join('\n'));
 
 const withoutPositions = (rule: Rule) => ({ ...rule, line: 0, columns: undefined });
+
+test('a cmd path is taken exactly when path.posix.normalize() would leave it as it is, absolute and without a trailing slash', () => {
+  const path = fc.array(fc.constantFrom('/', '.', 'a', '-'), { minLength: 1, maxLength: 10 }).map((parts) => parts.join(''));
+  fc.assert(fc.property(path, (cmd) => {
+    const taken = parsePolicy(`permit alice cap net_admin cmd ${cmd}\n`, LAST_CAP).problems.length === 0;
+    return taken === (posix.isAbsolute(cmd) && posix.normalize(cmd) === cmd && (cmd === '/' || !cmd.endsWith('/')));
+  }), RUNS);
+});
 
 test('parsePolicy never throws, and every problem is at a place inside the text', () => {
   fc.assert(fc.property(text, (input) => {

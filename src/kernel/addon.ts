@@ -35,6 +35,18 @@ export function isStandaloneExecutable(): boolean {
   }
 }
 
+// An asset written into the standalone executable at its build, as text, one byte to a
+// character (getAsset() would decode it through a TextDecoder, which Node loads for it);
+// undefined outside the standalone executable, or for an asset it lacks.
+export function ownAsset(key: string): string | undefined {
+  if (!isStandaloneExecutable()) return undefined;
+  try {
+    return Buffer.from((require('node:sea') as { getRawAsset(key: string): ArrayBuffer }).getRawAsset(key)).toString('latin1');
+  } catch {
+    return undefined;
+  }
+}
+
 // `path` is the addon to load in the standalone executable; on Node, koffi's package
 // is used as it is.
 export function loadKoffi(path: string = addonPathBesideExecutable()): Koffi {

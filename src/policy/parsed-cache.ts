@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, constants, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { isStandaloneExecutable } from '../kernel/addon';
+import { ownAsset } from '../kernel/addon';
 import { systemErrorCode } from '../support/errors';
 import { printable } from '../support/messages';
 import { findUntrustedComponent, findUntrustedTarget, lstatPath } from '../support/trusted-path';
@@ -29,12 +29,7 @@ interface Stored {
 export const BUILD_ID_ASSET = 'build-id';
 
 export function buildId(): string | undefined {
-  if (!isStandaloneExecutable()) return undefined;
-  try {
-    return Buffer.from((require('node:sea') as { getRawAsset(key: string): ArrayBuffer }).getRawAsset(BUILD_ID_ASSET)).toString('latin1');
-  } catch {
-    return undefined;
-  }
+  return ownAsset(BUILD_ID_ASSET);
 }
 
 export interface StoreOptions {

@@ -1,4 +1,4 @@
-import { isStandaloneExecutable } from '../kernel/addon';
+import { isStandaloneExecutable, ownAsset } from '../kernel/addon';
 
 // Whether this executable refuses every launch by a user other than root when
 // /etc/capexec.conf is missing. It is written into the executable itself, as an asset
@@ -11,13 +11,6 @@ export const POLICY_MODE_PREFIX = 'capexec-policy:';
 
 export function policyRequired(): boolean {
   if (!isStandaloneExecutable()) return false;
-  const sea = require('node:sea') as { getRawAsset(key: string): ArrayBuffer };
-  try {
-    // The bytes as they are: getAsset() would decode them through a TextDecoder, which
-    // Node loads for it.
-    return Buffer.from(sea.getRawAsset(POLICY_MODE_ASSET)).toString('latin1') !== `${POLICY_MODE_PREFIX}optional`;
-  } catch {
-    // Every build has the asset: one without it is damaged, and fails closed.
-    return true;
-  }
+  // Every build has the asset: one without it is damaged, and fails closed.
+  return ownAsset(POLICY_MODE_ASSET) !== `${POLICY_MODE_PREFIX}optional`;
 }

@@ -9,6 +9,8 @@ const path = require('node:path');
 const { builtinModules } = require('node:module');
 
 const REQUIRE = /\brequire\((['"])([^'"]+)\1\)/g;
+// The loader's name inside the bundle, which no module may use for anything else.
+const LOAD = '__bundled';
 
 function bundle(entry, { root, packages = ['minimist'], external = [] }) {
   const ids = new Map();
@@ -23,21 +25,24 @@ function bundle(entry, { root, packages = ['minimist'], external = [] }) {
     const id = ids.size;
     ids.set(file, id);
     evaluates[id] = [];
+    const name = path.relative(root, file);
     if (file.endsWith('.json')) {
-      sources[id] = { factory: `function (module) {\nmodule.exports = ${JSON.stringify(JSON.parse(fs.readFileSync(file, 'utf8')))};\n}`, mapping: {} };
+      sources[id] = { name, factory: `function (module) {\nmodule.exports = ${JSON.stringify(JSON.parse(fs.readFileSync(file, 'utf8')))};\n}` };
       return id;
     }
     const source = fs.readFileSync(file, 'utf8');
-    const mapping = {};
-    for (const match of source.matchAll(REQUIRE)) {
-      const request = match[2];
+    if (source.includes(LOAD)) throw new Error(`${name}: uses ${LOAD}, the bundle's own name`);
+    // Each bundled require() becomes a call of the loader with the module's number: no
+    // table of names to look it up in, built at every start, and nothing asked per call.
+    const text = source.replace(REQUIRE, (call, quote, request, offset) => {
       const target = locate(request, file);
-      if (target === undefined) continue;
-      mapping[request] = add(target);
-      const lineStart = source.lastIndexOf('\n', match.index) + 1;
-      if (!/^\s/.test(source.slice(lineStart, lineStart + 1))) evaluates[id].push(mapping[request]);
-    }
-    sources[id] = { factory: `function (module, exports, require) {\n${source}\n}`, mapping };
+      if (target === undefined) return call;
+      const required = add(target);
+      const lineStart = source.lastIndexOf('\n', offset) + 1;
+      if (!/^\s/.test(source.slice(lineStart, lineStart + 1))) evaluates[id].push(required);
+      return `${LOAD}(${required})`;
+    });
+    sources[id] = { name, factory: `function (module, exports, require) {\n${text}\n}` };
     return id;
   }
 
@@ -65,7 +70,8 @@ function bundle(entry, { root, packages = ['minimist'], external = [] }) {
     eager.add(id);
     pending.push(...evaluates[id]);
   }
-  const modules = sources.map(({ factory, mapping }, id) => `[${eager.has(id) ? `(${factory})` : factory}, ${JSON.stringify(mapping)}]`);
+  // Each module is named in a comment, for whoever reads the bundle.
+  const modules = sources.map(({ name, factory }, id) => `/* ${id}: ${name} */ ${eager.has(id) ? `(${factory})` : factory}`);
   // One function expression: given the runtime's require, it returns the loader, whose
   // module 0 is the entry, the number of modules and which of them are eager. Nothing
   // runs until load(0).
@@ -75,15 +81,15 @@ const modules = [
 ${modules.join(',\n')}
 ];
 const cache = [];
-function load(id) {
-  if (cache[id]) return cache[id].exports;
-  const [factory, mapping] = modules[id];
+function ${LOAD}(id) {
+  const cached = cache[id];
+  if (cached !== undefined) return cached.exports;
   const module = { exports: {} };
   cache[id] = module;
-  factory(module, module.exports, (request) => Object.hasOwn(mapping, request) ? load(mapping[request]) : require(request));
+  modules[id](module, module.exports, require);
   return module.exports;
 }
-return { load, count: modules.length, eager: ${JSON.stringify([...eager].sort((a, b) => a - b))} };
+return { load: ${LOAD}, count: modules.length, eager: ${JSON.stringify([...eager].sort((a, b) => a - b))} };
 })
 `);
 }

@@ -11,7 +11,7 @@ test('the standalone executable\'s bundle holds none of the library', () => {
   const bundle = join(ROOT, 'build', 'sea', 'capexec.js');
   if (!existsSync(bundle) && !process.env['CI']) return;
   const text = readFileSync(bundle, 'utf8');
-  assert.match(text, /"\.\.\/commands\/launch"/);
+  assert.match(text, /\/\* \d+: build\/src\/commands\/launch\.js \*\//);
   assert.not.match(text, /["'](?:\.{1,2}\/)+api\//);
   assert.not.match(text, /capabilityState|threadCapabilities|parseFailureReport/);
   assert.not.match(text, /require\(["']execa["']\)|import\(["']execa["']\)/);
@@ -44,8 +44,22 @@ test('modules required as a module is evaluated are eager, those required in a f
   });
   assert.equal(loader.eager, [0, 1]);
   assert.is(loader.count, 4);
-  assert.is((text.match(/^\[\(function \(module/gm) ?? []).length, 2);
+  assert.is((text.match(/^\/\* \d+: [^*]+ \*\/ \(function \(module/gm) ?? []).length, 2);
   assert.equal((loader.load(0) as { later(): unknown }).later(), { b: 3 });
+});
+
+// The loader is called with each module's number: no name is looked up at run time, and
+// what the runtime provides (Node's modules) is still asked of its require().
+test('bundled requires become calls of the loader, the runtime\'s are left to it', () => {
+  const { text, loader } = bundleOf({
+    'entry.js': 'const a = require("./lib/a");\nconst path = require("node:path");\nexports.v = [a.a, path.sep];\n',
+    'lib/a.js': 'exports.a = require(\'./b\').b + 1;\n',
+    'lib/b.js': 'exports.b = 1;\n',
+  });
+  assert.not.match(text, /require\(["']\.\.?\//);
+  assert.match(text, /require\("node:path"\)/);
+  assert.equal(loader.load(0), { v: [2, '/'] });
+  assert.throws(() => bundleOf({ 'entry.js': 'const __bundled = 1;\n' }), /uses __bundled/);
 });
 
 // The executable decodes the script as Latin-1, which is only the same text for ASCII.

@@ -1,16 +1,15 @@
-import { statusFieldMap, statusMask } from './proc-parse';
+import { maskValue, statusField } from './proc-parse';
 import { readOwnStatus } from './proc';
 
 // Privileged means anything an unprivileged user could not do alone: capabilities in
 // the permitted or effective set, effective uid 0, or ids that differ as after a
 // set-user-ID exec. An unreadable status counts as privileged.
 export function holdsPrivilege(status: string): boolean {
-  const fields = statusFieldMap(status);
-  const ids = (name: string): string[] => (fields.get(name) ?? '').split(/\s+/);
+  const ids = (name: string): string[] => (statusField(status, name) ?? '').split(/\s+/);
   const uids = ids('Uid');
   const gids = ids('Gid');
-  const permitted = statusMask(fields, 'CapPrm');
-  const effective = statusMask(fields, 'CapEff');
+  const permitted = maskValue(statusField(status, 'CapPrm'));
+  const effective = maskValue(statusField(status, 'CapEff'));
   if (uids.length !== 4 || gids.length !== 4 || permitted === undefined || effective === undefined) return true;
   const differ = (list: string[]): boolean => list.some((id) => id !== list[0]);
   return permitted !== 0n || effective !== 0n || uids[1] === '0' || differ(uids) || differ(gids);

@@ -38,10 +38,25 @@ export function statusFieldMap(text: string): Map<string, string> {
   return fields;
 }
 
+// One field of that file, as statusFieldMap() would give it (the last line of that name),
+// found without splitting the whole file: every start asks for four of its fifty-odd
+// lines, before anything else can be done.
+export function statusField(text: string, name: string): string | undefined {
+  const key = `${name}:`;
+  const after = text.lastIndexOf(`\n${key}`);
+  const at = after >= 0 ? after + 1 : text.startsWith(key) ? 0 : -1;
+  if (at < 0) return undefined;
+  const end = text.indexOf('\n', at);
+  return text.slice(at + key.length, end < 0 ? text.length : end).trim();
+}
+
 // A capability set line (CapPrm, CapBnd, …); undefined when missing or malformed.
 export function statusMask(fields: Map<string, string>, name: string): bigint | undefined {
-  const value = fields.get(name) ?? '';
-  return /^[0-9a-f]{1,16}$/i.test(value) ? BigInt(`0x${value}`) : undefined;
+  return maskValue(fields.get(name));
+}
+
+export function maskValue(value: string | undefined): bigint | undefined {
+  return value !== undefined && /^[0-9a-f]{1,16}$/i.test(value) ? BigInt(`0x${value}`) : undefined;
 }
 
 // A set the status file must have; `file` names it in the message.

@@ -1,7 +1,10 @@
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   isInitialUidMap, parseFdinfoMountId, parseMountinfo, parseRange, parseStatus, parseUidMap, parseUnsigned,
+  statusField, statusFieldMap,
 } from '../../../src/kernel/proc-parse';
 
 const STATUS = `Name:\tcapexec
@@ -87,6 +90,21 @@ test('sysctl values', () => {
   assert.equal(parseRange('1\t0\n'), [1, 0]);
   assert.equal(parseRange('0 2147483647\n'), [0, 2147483647]);
   assert.is(parseRange('1\n'), undefined);
+});
+
+// The start-up check reads four fields by name: each the value the whole map would give,
+// the last line of that name, on any text made of such lines.
+test('statusField() is what statusFieldMap() gives for that name', () => {
+  const own = readFileSync('/proc/self/status', 'latin1');
+  for (const name of [...statusFieldMap(own).keys(), 'Nothing']) assert.is(statusField(own, name), statusFieldMap(own).get(name), name);
+  const names = fc.constantFrom('Uid', 'Gid', 'CapPrm', 'CapEff', 'Cap', 'd', '');
+  const text = fc.array(fc.oneof(
+    fc.tuple(names, fc.string({ unit: fc.constantFrom('0', ':', '\t', ' ', 'a', '\r', 'Uid') })).map(([name, value]) => `${name}:${value}`),
+    fc.string({ unit: fc.constantFrom('U', 'i', 'd', ':', '\t', '0') }),
+  ), { maxLength: 8 }).chain((lines) => fc.constantFrom(lines.join('\n'), `${lines.join('\n')}\n`));
+  fc.assert(fc.property(text, fc.constantFrom('Uid', 'Gid', 'CapPrm', 'CapEff', 'Cap', 'd'), (status, name) => {
+    assert.is(statusField(status, name), statusFieldMap(status).get(name));
+  }));
 });
 
 test.run();

@@ -80,7 +80,10 @@ try {
   exported.storedRules(policyText, lastCap, store);
   exported.readCandidatePolicy(c, policyFile, lastCap);
   try {
-    exported.loadPolicy(c, policyFile, lastCap, false);
+    // As nobody launches: both rules are theirs (nogroup is 65534 too), so each is made whole.
+    const nobody = { uid: 65534, gids: [65534], name: 'nobody' };
+    exported.loadLaunchPolicy(c, policyFile, lastCap, false, nobody, store);
+    exported.loadLaunchPolicy(c, policyFile, lastCap, false, nobody, { ...store, build: 'another' });
   } catch (error) {
     if (!(error instanceof exported.CapexecError)) throw error;
   }
@@ -127,7 +130,7 @@ exported.refuseNodeChannel(exported.readNodeChannel(() => c, false), () => c);
 exported.refuseNodeChannel(exported.readNodeChannel(() => c, true), () => c);
 exported.passCapabilities(inert, exported.resolveCapNames(['net_admin'], lastCap));
 exported.currentCaller(c);
-exported.loadPolicy(c, '/nonexistent/capexec.conf', lastCap, exported.policyRequired());
+exported.loadLaunchPolicy(c, '/nonexistent/capexec.conf', lastCap, exported.policyRequired(), exported.currentCaller(c));
 exported.audit(inert, { user: 'nobody', caps: [12], pwd: Buffer.from('/'), rule: undefined, command: Buffer.from('/bin/true\0'), denied: false });
 exported.prepareForExec(inert, exported.snapshotStdioFlags(c), 0);
 try {

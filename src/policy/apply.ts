@@ -9,7 +9,7 @@ import { audit } from './audit';
 import { currentCaller } from './caller';
 import { policyEnvironment } from './environment';
 import { sha256Reading } from './hash';
-import { loadPolicy, POLICY_PATH } from './load';
+import { loadLaunchPolicy, POLICY_PATH } from './load';
 import { closestPermit, decide, type Caller, type Glob, type LoadedRule, type Request } from './match';
 import { denial } from './messages';
 import { policyRequired } from './required';
@@ -32,7 +32,7 @@ export function applyPolicy(c: Libc, caps: readonly number[], command: OpenedCom
     audit(c, { user: caller.name, caps, pwd: workingDirectory(), rule, command: commandLine, denied });
   let policy;
   try {
-    policy = loadPolicy(c, POLICY_PATH, lastCap, policyRequired());
+    policy = loadLaunchPolicy(c, POLICY_PATH, lastCap, policyRequired(), caller);
   } catch (error) {
     logged(undefined, true);
     throw error;
@@ -59,7 +59,7 @@ export function applyPolicy(c: Libc, caps: readonly number[], command: OpenedCom
   if (!decision.permit) {
     logged(decision.rule === undefined ? undefined : `${policy.path}:${decision.rule.line}`, true);
     pinned.discard();
-    throw refusal(policy.path, caller, caps, command, decision.rule, closestPermit(policy.rules, request, glob));
+    throw refusal(policy.path, caller, caps, command, decision.rule, closestPermit(policy.everyRule(), request, glob));
   }
   const rule = decision.rule;
   logged(`${policy.path}:${rule.line}`, false);

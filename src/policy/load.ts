@@ -4,11 +4,11 @@ import { CapexecError, systemErrorCode } from '../support/errors';
 import { printable } from '../support/messages';
 import { findUntrustedTarget, lstatPath, type PathStat, type StatFailure } from '../support/trusted-path';
 import { findUnsafeCommand } from './command-trust';
-import type { FileId, LoadedRule } from './match';
+import { identifies, isFor, type Caller, type FileId, type LoadedRule } from './match';
 import { problems } from './messages';
 import { parsePolicy } from './parse';
-import { storedRules } from './parsed-cache';
-import type { PolicyProblem, Rule } from './rule';
+import { storedRules, type KeptRules, type StoreOptions } from './parsed-cache';
+import type { Identity, PolicyProblem, Rule } from './rule';
 import { runsOthers } from './unsafe';
 
 export const POLICY_PATH = '/etc/capexec.conf';
@@ -52,10 +52,9 @@ export function readCandidatePolicy(c: Libc, path: string, lastCap: number): Pol
   }
 }
 
-// `stored`: the rules root's --check parsed from this very text, when a launch has them.
-function policyOf(c: Libc, path: string, text: string, lastCap: number, warnings: boolean, stored?: Rule[]): Policy {
-  const parsed = stored === undefined ? parsePolicy(text, lastCap) : { rules: stored, problems: [] };
-  const lookups: Lookups = { users: new Map(), groups: new Map(), commands: new Map(), stats: new Map() };
+function policyOf(c: Libc, path: string, text: string, lastCap: number, warnings: boolean): Policy {
+  const parsed = parsePolicy(text, lastCap);
+  const lookups = newLookups();
   const rules: LoadedRule[] = [];
   const found = [...parsed.problems];
   for (const rule of parsed.rules) {
@@ -67,24 +66,77 @@ function policyOf(c: Libc, path: string, text: string, lastCap: number, warnings
   return { path, text, rules, problems: found.sort((a, b) => a.line - b.line || a.column - b.column) };
 }
 
-// For a launch: the policy in force, or undefined for none. A broken policy, or a missing
-// one that this executable requires, refuses: one line naming FILE:LINE:COL.
+// The policy in force, or undefined for none. A broken policy, or a missing one that
+// this executable requires, refuses: one line naming FILE:LINE:COL.
 export function loadPolicy(c: Libc, path: string, lastCap: number, required: boolean): Policy | undefined {
   const text = readPolicyText(path);
-  const policy = text === undefined ? undefined : policyOf(c, path, text, lastCap, false, storedRules(text, lastCap));
-  if (policy === undefined) {
-    if (!required) return undefined;
-    throw new CapexecError('policy_missing', `${printable(path)} does not exist`, 'this capexec runs commands only as a policy allows', {
-      fix: `as root, write the rules into ${printable(path)} (capexec.conf(5)), then check them: capexec --check`,
-    });
-  }
+  return text === undefined ? noPolicy(path, required) : inForce(policyOf(c, path, text, lastCap, false));
+}
+
+// What a launch by `caller` needs of the policy in force, refused as loadPolicy() refuses.
+export interface LaunchPolicy {
+  path: string;
+  // The caller's rules, in order. fits() asks isFor() first, so no other rule can fit a
+  // launch of theirs, and the decision over these is the decision over all of them.
+  rules: LoadedRule[];
+  // Every rule, for a denial's closest permit: only a denial pays for them.
+  everyRule(): LoadedRule[];
+}
+
+// From the rules root's --check kept for this very text when they can be used, which
+// spares the launch the parse and every rule but the caller's. `store`: where they are
+// kept, if not in PARSED_POLICY_PATH by this executable's build.
+export function loadLaunchPolicy(c: Libc, path: string, lastCap: number, required: boolean, caller: Caller, store?: StoreOptions): LaunchPolicy | undefined {
+  const text = readPolicyText(path);
+  if (text === undefined) return noPolicy(path, required);
+  const kept = storedRules(text, lastCap, store);
+  const rules = kept === undefined ? undefined : keptRulesFor(c, kept, caller);
+  if (rules !== undefined) return { path, rules, everyRule: () => inForce(policyOf(c, path, text, lastCap, false)).rules };
+  const policy = inForce(policyOf(c, path, text, lastCap, false));
+  return { path, rules: policy.rules.filter((rule) => isFor(rule, caller)), everyRule: () => policy.rules };
+}
+
+function noPolicy(path: string, required: boolean): undefined {
+  if (!required) return undefined;
+  throw new CapexecError('policy_missing', `${printable(path)} does not exist`, 'this capexec runs commands only as a policy allows', {
+    fix: `as root, write the rules into ${printable(path)} (capexec.conf(5)), then check them: capexec --check`,
+  });
+}
+
+function inForce(policy: Policy): Policy {
   const error = policy.problems.find((problem) => problem.severity === 'error');
   if (error !== undefined) {
-    throw new CapexecError('policy_invalid', `${printable(path)}:${error.line}:${error.column}`, error.what, {
+    throw new CapexecError('policy_invalid', `${printable(policy.path)}:${error.line}:${error.column}`, error.what, {
       fix: `${error.fix}; capexec --check lists every problem`,
     });
   }
   return policy;
+}
+
+// The caller's rules, from kept ones: every rule's identity and cmd resolved, as for a
+// parse, and only the caller's rules made whole. undefined on anything a parse would
+// call a problem, or a kept rule that is not whole: the launch then parses the text,
+// which says what is wrong, and where.
+function keptRulesFor(c: Libc, kept: KeptRules, caller: Caller): LoadedRule[] | undefined {
+  const lookups = newLookups();
+  const rules: LoadedRule[] = [];
+  for (let i = 0; i < kept.count; i++) {
+    const identity = kept.identity(i);
+    const id = identityId(c, identity, lookups);
+    if (id === undefined) return undefined;
+    const command = kept.command(i);
+    let file: FileId | undefined;
+    if (command !== undefined) {
+      const found = commandFile(command.path, lookups);
+      if ('missing' in found || (found.unsafe !== undefined && !command.pinned)) return undefined;
+      file = found.file;
+    }
+    if (!identifies(identity.kind, id, caller)) continue;
+    const rule = kept.rule(i);
+    if (rule === undefined) return undefined;
+    rules.push(loaded(rule, id, file));
+  }
+  return rules;
 }
 
 function readPolicyText(path: string): string | undefined {
@@ -138,16 +190,20 @@ interface Lookups {
   stats: Map<string, PathStat | StatFailure>;
 }
 
+function newLookups(): Lookups {
+  return { users: new Map(), groups: new Map(), commands: new Map(), stats: new Map() };
+}
+
 function resolveRule(c: Libc, rule: Rule, lookups: Lookups): { rule: LoadedRule } | { problem: PolicyProblem } {
-  const id = resolveIdentity(c, rule, lookups);
-  if (typeof id !== 'number') return { problem: id };
+  const id = identityId(c, rule.identity, lookups);
+  if (id === undefined) {
+    const { kind, text } = rule.identity;
+    const column = rule.columns.identity;
+    return { problem: kind === 'user' ? problems.unknownUser(rule.line, column, text) : problems.unknownGroup(rule.line, column, text) };
+  }
   if (rule.command === undefined) return { rule: loaded(rule, id, undefined) };
   const { path, sha256 } = rule.command;
-  let found = lookups.commands.get(path);
-  if (found === undefined) {
-    found = examineCommand(path, lookups.stats);
-    lookups.commands.set(path, found);
-  }
+  const found = commandFile(path, lookups);
   if ('missing' in found) return { problem: problems.cmdMissing(rule.line, rule.columns.command ?? 1, path, found.missing) };
   if (found.unsafe !== undefined && sha256 === undefined) return { problem: problems.cmdUnsafe(rule.line, rule.columns.command ?? 1, path, found.unsafe) };
   return { rule: loaded(rule, id, found.file) };
@@ -159,6 +215,15 @@ function resolveRule(c: Libc, rule: Rule, lookups: Lookups): { rule: LoadedRule 
 function loaded(rule: Rule, id: number, file: FileId | undefined): LoadedRule {
   const { action, keepenv, setenv, identity, caps, command, line, columns } = rule;
   return { action, keepenv, setenv, identity, caps, command, line, columns, id, file };
+}
+
+function commandFile(path: string, lookups: Lookups): { file: FileId; unsafe: string | undefined } | { missing: string } {
+  let found = lookups.commands.get(path);
+  if (found === undefined) {
+    found = examineCommand(path, lookups.stats);
+    lookups.commands.set(path, found);
+  }
+  return found;
 }
 
 function examineCommand(path: string, examined: Lookups['stats']): { file: FileId; unsafe: string | undefined } | { missing: string } {
@@ -181,8 +246,8 @@ function examineCommand(path: string, examined: Lookups['stats']): { file: FileI
   return { file, unsafe: findUnsafeCommand(path, { lstat, readlink: (link) => readlinkSync(link, 'utf8') }) };
 }
 
-function resolveIdentity(c: Libc, rule: Rule, lookups: Lookups): number | PolicyProblem {
-  const { kind, text } = rule.identity;
+// The uid or gid an identity names; undefined when NSS knows no such name.
+function identityId(c: Libc, { kind, text }: Identity, lookups: Lookups): number | undefined {
   // One map a kind, asked first: a policy of hundreds of rules names a few identities.
   const ids = kind === 'user' ? lookups.users : lookups.groups;
   let found = ids.get(text);
@@ -190,7 +255,5 @@ function resolveIdentity(c: Libc, rule: Rule, lookups: Lookups): number | Policy
     found = /^\d+$/.test(text) ? Number(text) : kind === 'user' ? c.userByName(text)?.uid : c.groupByName(text)?.gid;
     ids.set(text, found);
   }
-  if (found !== undefined) return found;
-  const column = rule.columns.identity;
-  return kind === 'user' ? problems.unknownUser(rule.line, column, text) : problems.unknownGroup(rule.line, column, text);
+  return found;
 }

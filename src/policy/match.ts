@@ -1,6 +1,6 @@
 import { capsText } from '../caps/names';
 import { printable } from '../support/messages';
-import type { Rule } from './rule';
+import type { Identity, Rule } from './rule';
 
 // The decision, as doas makes it: every rule is asked whether it fits the request, the
 // last that fits decides, and none fitting denies. Pure: the loader has resolved names
@@ -62,9 +62,14 @@ export function fits(rule: LoadedRule, request: Request, glob: Glob): boolean {
     && (command.sha256 === undefined || command.sha256 === request.sha256());
 }
 
-// Whether the rule's identity is the caller: its uid, or its real gid or a supplementary one.
+// Whether the rule's identity is the caller.
 export function isFor(rule: LoadedRule, caller: Caller): boolean {
-  return rule.identity.kind === 'user' ? caller.uid === rule.id : caller.gids.includes(rule.id);
+  return identifies(rule.identity.kind, rule.id, caller);
+}
+
+// Whether a uid or a gid is the caller's: its uid, or its real gid or a supplementary one.
+export function identifies(kind: Identity['kind'], id: number, caller: Caller): boolean {
+  return kind === 'user' ? caller.uid === id : caller.gids.includes(id);
 }
 
 // A permit rule must permit every cap asked for; a deny rule denies a request that asks

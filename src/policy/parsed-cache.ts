@@ -5,7 +5,7 @@ import { systemErrorCode } from '../support/errors';
 import { printable } from '../support/messages';
 import { findUntrustedComponent, findUntrustedTarget, lstatPath } from '../support/trusted-path';
 import { parsePolicy } from './parse';
-import type { Rule } from './rule';
+import type { Identity, Rule } from './rule';
 
 // Parsing a policy of hundreds of rules costs a launch several milliseconds, paid again
 // at every launch, although the text seldom changes. So root's capexec --check of the
@@ -16,12 +16,34 @@ import type { Rule } from './rule';
 export const PARSED_POLICY_PATH = '/var/cache/capexec/capexec.conf.parsed';
 
 // What the rules were parsed by, and for: another build of capexec, or a kernel that
-// knows other capabilities, may read the same text otherwise.
+// knows other capabilities, may read the same text otherwise. Each launch resolves every
+// rule's identity and cmd, but can only be decided by the caller's own rules: so those
+// two are kept apart, in order, and the rest of each rule is JSON text of its own, parsed
+// only for a rule that is the caller's. Hundreds of rules then cost a launch hundreds of
+// strings, not hundreds of objects to read, check and collect.
 interface Stored {
   build: string;
   lastCap: number;
   policy: string;
-  rules: Rule[];
+  // As written: a user's name or uid, or `:` and a group's.
+  identities: string[];
+  commands: (string | null)[];
+  // Whether the cmd is pinned by a sha256, which decides whether an unsafe one is a problem.
+  pinned: boolean[];
+  rests: string[];
+}
+
+// The rest of a rule, beside its identity and cmd path.
+type Rest = Omit<Rule, 'identity' | 'command'> & { sha256: string | undefined; args: readonly string[] | undefined };
+
+// Kept rules, read back: what every rule is for at once, each rule whole when asked.
+export interface KeptRules {
+  count: number;
+  identity(index: number): Identity;
+  // The cmd path, and whether a sha256 pins it; undefined for a rule without cmd.
+  command(index: number): { path: string; pinned: boolean } | undefined;
+  // undefined when what was kept is not a rule the parser gives.
+  rule(index: number): Rule | undefined;
 }
 
 // The standalone executable's build, as the SHA-256 of its script (scripts/build-sea.js
@@ -42,7 +64,7 @@ const STORE: StoreOptions = { path: PARSED_POLICY_PATH, build: undefined };
 // The rules parsed from `text`, if the store holds them; undefined otherwise, whatever
 // the reason: the store is a shortcut, never a second source of rules. Trusted as the
 // policy is, or not at all: root's along its whole path, writable by no one else.
-export function storedRules(text: string, lastCap: number, { path, build }: StoreOptions = { ...STORE, build: buildId() }): Rule[] | undefined {
+export function storedRules(text: string, lastCap: number, { path, build }: StoreOptions = { ...STORE, build: buildId() }): KeptRules | undefined {
   if (build === undefined || findUntrustedTarget(path, 'file') !== undefined) return undefined;
   let fd: number;
   try {
@@ -50,50 +72,87 @@ export function storedRules(text: string, lastCap: number, { path, build }: Stor
   } catch {
     return undefined;
   }
+  let stored: Partial<Stored> | null;
   try {
     const stats = fstatSync(fd);
     if (!stats.isFile() || stats.uid !== 0 || (stats.mode & 0o022) !== 0 || stats.nlink !== 1) return undefined;
     // Written in ASCII (below), so read one byte to a character: half the memory of a
     // UTF-8 decoding, at every launch.
-    const stored = JSON.parse(readFileSync(fd).toString('latin1')) as Partial<Stored> | null;
-    if (stored?.build !== build || stored.lastCap !== lastCap || stored.policy !== text || !Array.isArray(stored.rules)) return undefined;
-    const rules: unknown[] = stored.rules;
-    for (const rule of rules) if (!isRule(rule, lastCap)) return undefined;
-    return rules as Rule[];
+    stored = JSON.parse(readFileSync(fd).toString('latin1')) as Partial<Stored> | null;
   } catch {
     return undefined;
   } finally {
     closeSync(fd);
   }
+  if (stored?.build !== build || stored.lastCap !== lastCap || stored.policy !== text) return undefined;
+  const { identities, commands, pinned, rests } = stored;
+  if (!Array.isArray(identities) || !Array.isArray(commands) || !Array.isArray(pinned) || !Array.isArray(rests)) return undefined;
+  const count = identities.length;
+  if (commands.length !== count || pinned.length !== count || rests.length !== count) return undefined;
+  for (let i = 0; i < count; i++) {
+    const identity: unknown = identities[i];
+    const command: unknown = commands[i];
+    if (typeof identity !== 'string' || identity === '' || identity === ':' || typeof rests[i] !== 'string') return undefined;
+    if (command === null ? pinned[i] !== false : !isCommandPath(command) || typeof pinned[i] !== 'boolean') return undefined;
+  }
+  return {
+    count,
+    identity: (index) => identityOf(identities[index] ?? ''),
+    command: (index) => {
+      const command = commands[index];
+      return command === null || command === undefined ? undefined : { path: command, pinned: pinned[index] === true };
+    },
+    rule: (index) => wholeRule({ identities, commands, pinned, rests }, index, lastCap),
+  };
 }
 
-// Whether a kept rule has the shape the parser gives, so that a file damaged or edited
-// by hand cannot widen a rule: a permit rule without caps would permit any, and one
-// without a command any command. One that does not sends the launch to the policy.
-function isRule(value: unknown, lastCap: number): value is Rule {
+// A kept rule made whole; undefined when its rest is not of the parser's shape, or says
+// otherwise than its cmd and pin do: a sha256 not pinned, args for a rule without cmd.
+function wholeRule(kept: Pick<Stored, 'identities' | 'commands' | 'pinned' | 'rests'>, index: number, lastCap: number): Rule | undefined {
+  const command = kept.commands[index];
+  let rest: unknown;
+  try {
+    rest = JSON.parse(kept.rests[index] ?? '');
+  } catch {
+    return undefined;
+  }
+  if (command === undefined || !isRest(rest, lastCap)) return undefined;
+  if (command === null ? rest.sha256 !== undefined || rest.args !== undefined : kept.pinned[index] !== (rest.sha256 !== undefined)) return undefined;
+  const { action, keepenv, setenv, caps, sha256, args, line, columns } = rest;
+  return {
+    action, keepenv, setenv, identity: identityOf(kept.identities[index] ?? ''), caps,
+    command: command === null ? undefined : { path: command, sha256, args }, line, columns,
+  };
+}
+
+function identityOf(text: string): Identity {
+  return text.startsWith(':') ? { kind: 'group', text: text.slice(1) } : { kind: 'user', text };
+}
+
+// Whether the rest of a kept rule has the shape the parser gives, so that a file damaged
+// or edited by hand cannot widen a rule: a permit rule without caps would permit any.
+// One that does not sends the launch to the policy.
+function isRest(value: unknown, lastCap: number): value is Rest {
   if (!isObject(value)) return false;
-  const { action, keepenv, setenv, identity, caps, command, line, columns } = value;
+  const { action, keepenv, setenv, caps, sha256, args, line, columns } = value;
   if ((action !== 'permit' && action !== 'deny') || typeof keepenv !== 'boolean' || !Array.isArray(setenv)) return false;
   for (const item of setenv) if (!isSetenvItem(item)) return false;
-  if (!isObject(identity) || (identity['kind'] !== 'user' && identity['kind'] !== 'group') || typeof identity['text'] !== 'string') return false;
   if (caps === undefined) {
     if (action === 'permit') return false;
   } else {
     if (!Array.isArray(caps)) return false;
     for (const cap of caps) if (!Number.isInteger(cap) || cap < 0 || cap > lastCap) return false;
   }
-  if (command !== undefined && !isCommand(command)) return false;
+  if (sha256 !== undefined && (typeof sha256 !== 'string' || !SHA256.test(sha256))) return false;
+  if (args !== undefined) {
+    if (!Array.isArray(args)) return false;
+    for (const arg of args) if (typeof arg !== 'string') return false;
+  }
   return isCount(line) && isObject(columns) && isCount(columns['identity']) && (columns['command'] === undefined || isCount(columns['command']));
 }
 
-function isCommand(value: unknown): boolean {
-  if (!isObject(value) || typeof value['path'] !== 'string' || !value['path'].startsWith('/')) return false;
-  const { sha256, args } = value;
-  if (sha256 !== undefined && (typeof sha256 !== 'string' || !SHA256.test(sha256))) return false;
-  if (args === undefined) return true;
-  if (!Array.isArray(args)) return false;
-  for (const arg of args) if (typeof arg !== 'string') return false;
-  return true;
+function isCommandPath(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith('/');
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -142,7 +201,19 @@ export function storeRules(text: string, lastCap: number, { path, build }: Store
   } catch (error) {
     return `${printable(directory)} cannot be made readable (${systemErrorCode(error) ?? 'error'})`;
   }
-  const stored: Stored = { build, lastCap, policy: text, rules: parsed.rules };
+  const rules = parsed.rules;
+  const stored: Stored = {
+    build,
+    lastCap,
+    policy: text,
+    identities: rules.map(({ identity }) => (identity.kind === 'group' ? `:${identity.text}` : identity.text)),
+    commands: rules.map(({ command }) => command?.path ?? null),
+    pinned: rules.map(({ command }) => command?.sha256 !== undefined),
+    rests: rules.map(({ action, keepenv, setenv, caps, command, line, columns }) => {
+      const rest: Rest = { action, keepenv, setenv, caps, sha256: command?.sha256, args: command?.args, line, columns };
+      return JSON.stringify(rest);
+    }),
+  };
   const temporary = `${path}.${process.pid}`;
   let fd: number;
   try {

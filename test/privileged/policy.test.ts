@@ -513,10 +513,10 @@ privileged(policy, 'root\'s --check keeps the parsed rules; launches follow them
 
   // Kept rules that say otherwise than the text, as only root could make them: a launch
   // that follows them shows they are what it read.
-  const stored = JSON.parse(readFileSync(kept, 'utf8')) as { rules: { caps: number[] }[] };
-  const first = stored.rules[0];
+  const stored = JSON.parse(readFileSync(kept, 'utf8')) as { rests: string[] };
+  const first = stored.rests[0];
   assert.ok(first);
-  first.caps = [13];
+  stored.rests[0] = JSON.stringify({ ...JSON.parse(first) as object, caps: [13] });
   writeFileSync(kept, JSON.stringify(stored));
   const run = { policy: undefined, etc, cache };
   assert.is(await ambientOf(w.alice, run, 'net_raw'), NET_RAW);
@@ -538,6 +538,40 @@ privileged(policy, 'root\'s --check keeps the parsed rules; launches follow them
   chmodSync(kept, 0o666);
   assert.is(await ambientOf(w.alice, run, 'net_admin'), NET_ADMIN, 'a kept file anyone may write is not read');
   await refused(w.alice, run, 'net_raw');
+});
+
+// A launch makes only the caller's kept rules whole; its decision, and its words when it
+// refuses, must be those of the parsed policy all the same.
+privileged(policy, 'with kept rules a launch is decided as with the parsed policy: another user\'s rules, a group\'s deny, a denial\'s closest permit', async () => {
+  const etc = layer(w.scratch, 'etc');
+  const cache = layer(w.scratch, 'cache');
+  writePolicy(etc, [
+    `permit ${w.bob.name} cap net_raw`,
+    `permit ${w.alice.name} cap net_admin,net_raw`,
+    `deny :${w.netadmins.name} cap net_raw`,
+    `permit ${w.bob.name} cap net_admin cmd /usr/bin/cat`,
+    `permit ${w.alice.name} cap net_bind_service cmd /usr/bin/cat args /nonexistent`,
+  ].join('\n') + '\n');
+  const root: Account = { name: 'root', uid: 0, gid: 0 };
+  const checked = await runUnderPolicy({ base: w.scratch, user: root, policy: undefined, etc, cache, argv: [w.installed.exe, '--check'] });
+  assert.is(checked.exitCode, 0, String(checked.stderr));
+  assert.ok(existsSync(join(cache, 'capexec', 'capexec.conf.parsed')));
+  const refusals: string[][] = [];
+  for (const run of [{ policy: undefined, etc, cache }, { policy: undefined, etc }]) {
+    assert.is(await ambientOf(w.alice, run, 'net_admin'), NET_ADMIN);
+    assert.is(await ambientOf(w.bob, run, 'net_raw'), NET_RAW);
+    assert.is(await ambientOf(w.bob, run, 'net_admin'), NET_ADMIN);
+    refusals.push([
+      await refused(w.alice, run, 'net_raw'),
+      await refused(w.bob, run, 'net_admin'),
+      await refused(w.alice, run, 'net_bind_service', ['cat', '/proc/self/status']),
+    ]);
+  }
+  const [kept, parsed] = refusals;
+  assert.equal(kept, parsed);
+  assert.match(kept?.[0] ?? '', /capexec\.conf:3 denies it/);
+  assert.match(kept?.[1] ?? '', /capexec\.conf:4, does not fit/);
+  assert.match(kept?.[2] ?? '', /capexec\.conf:5, does not fit/);
 });
 
 privileged(policy, '--install --policy: installs a checked policy, the caps its permit rules grant, and an executable that requires it', async () => {

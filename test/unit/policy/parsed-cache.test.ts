@@ -1,10 +1,12 @@
 import { chmodSync, chownSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parsePolicy } from '../../../src/policy/parse';
 import { storedRules, storeRules, type StoreOptions } from '../../../src/policy/parsed-cache';
+import type { Rule } from '../../../src/policy/rule';
 import { privileged } from '../../helpers/privileged';
 
 const TEXT = 'permit alice cap net_admin cmd /usr/bin/tunctl args -u ${USER}\ndeny :staff\n';
@@ -13,6 +15,20 @@ const LAST_CAP = 40;
 // privileged tests do.
 // The rules as they read back: JSON keeps no undefined property.
 const roundTrip = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
+// Every kept rule made whole; undefined when nothing is kept for the text, or when any
+// kept rule is not a whole one.
+function keptRules(text: string, store: StoreOptions, lastCap = LAST_CAP): Rule[] | undefined {
+  const kept = storedRules(text, lastCap, store);
+  if (kept === undefined) return undefined;
+  const rules: Rule[] = [];
+  for (let i = 0; i < kept.count; i++) {
+    const rule = kept.rule(i);
+    if (rule === undefined) return undefined;
+    rules.push(rule);
+  }
+  return rules;
+}
 
 function scratch(): { store: StoreOptions; directory: string; remove(): void } {
   const base = mkdtempSync(join(tmpdir(), 'capexec-parsed-'));
@@ -27,7 +43,7 @@ privileged(test, 'kept rules read back for the very text, kernel and build they 
     assert.is(storeRules(TEXT, LAST_CAP, store), undefined);
     assert.is(statSync(directory).mode & 0o7777, 0o755);
     assert.is(statSync(store.path).mode & 0o7777, 0o644);
-    assert.equal(storedRules(TEXT, LAST_CAP, store), roundTrip(parsePolicy(TEXT, LAST_CAP).rules));
+    assert.equal(roundTrip(keptRules(TEXT, store)), roundTrip(parsePolicy(TEXT, LAST_CAP).rules));
     assert.is(storedRules(`${TEXT} `, LAST_CAP, store), undefined);
     assert.is(storedRules(TEXT.replace('alice', 'alicf'), LAST_CAP, store), undefined);
     assert.is(storedRules(TEXT, LAST_CAP + 1, store), undefined);
@@ -44,7 +60,7 @@ privileged(test, 'a policy in UTF-8 is kept in ASCII, read one byte to a charact
   try {
     assert.is(storeRules(text, LAST_CAP, store), undefined);
     assert.ok([...readFileSync(store.path)].every((byte) => byte < 0x80));
-    assert.equal(storedRules(text, LAST_CAP, store), roundTrip(parsePolicy(text, LAST_CAP).rules));
+    assert.equal(roundTrip(keptRules(text, store)), roundTrip(parsePolicy(text, LAST_CAP).rules));
     assert.is(storedRules(text.replace('\u00e9', 'e'), LAST_CAP, store), undefined);
   } finally {
     remove();
@@ -103,24 +119,85 @@ privileged(test, 'nothing is kept of a policy with problems, into a directory ot
 
 privileged(test, 'kept rules of a shape the parser never gives are not read: a permit without caps, without a cmd path, a bad entry', () => {
   const { store, remove } = scratch();
+  interface Kept { identities: unknown[]; commands: unknown[]; pinned: unknown[]; rests: unknown[] }
+  // Each rule's rest, edited as an object.
+  const rests = (edit: (rest: Record<string, unknown>) => unknown) => (kept: Kept): Kept =>
+    ({ ...kept, rests: kept.rests.map((rest) => JSON.stringify(edit(JSON.parse(String(rest)) as Record<string, unknown>))) });
   try {
     assert.is(storeRules(TEXT, LAST_CAP, store), undefined);
-    const good = JSON.parse(readFileSync(store.path, 'latin1')) as { rules: Record<string, unknown>[] };
-    const edits: ((rules: Record<string, unknown>[]) => unknown[])[] = [
-      (rules) => rules.map(({ caps: _caps, ...rule }) => rule),
-      (rules) => rules.map((rule) => ({ ...rule, caps: ['12'] })),
-      (rules) => rules.map((rule) => ({ ...rule, caps: [LAST_CAP + 1] })),
-      (rules) => rules.map((rule) => ({ ...rule, command: { path: 'tunctl' } })),
-      (rules) => rules.map((rule) => ({ ...rule, action: 'allow' })),
-      (rules) => rules.map((rule) => ({ ...rule, identity: { kind: 'user' } })),
-      (rules) => rules.map((rule) => ({ ...rule, setenv: [{ kind: 'set', name: 'A' }] })),
-      (rules) => [...rules, null],
+    const good = JSON.parse(readFileSync(store.path, 'latin1')) as Kept;
+    // Found as the file is read: what every launch reads of every rule.
+    const unread: ((kept: Kept) => Kept)[] = [
+      (kept) => ({ ...kept, commands: ['tunctl', null] }),
+      (kept) => ({ ...kept, commands: [{ path: '/usr/bin/tunctl' }, null] }),
+      (kept) => ({ ...kept, identities: ['', ':staff'] }),
+      (kept) => ({ ...kept, identities: [':', ':staff'] }),
+      (kept) => ({ ...kept, identities: [1000, ':staff'] }),
+      (kept) => ({ ...kept, pinned: [false, true] }),
+      (kept) => ({ ...kept, pinned: ['false', false] }),
+      (kept) => ({ ...kept, identities: [...kept.identities, 'bob'] }),
+      (kept) => ({ ...kept, rests: [...kept.rests.slice(0, 1), {}] }),
+      (kept) => ({ ...kept, rests: undefined as unknown as unknown[] }),
     ];
-    assert.ok(storedRules(TEXT, LAST_CAP, store));
-    for (const [i, edit] of edits.entries()) {
-      writeFileSync(store.path, JSON.stringify({ ...good, rules: edit(good.rules) }));
-      assert.is(storedRules(TEXT, LAST_CAP, store), undefined, `edit ${i}`);
+    // Found as a rule is made whole, for a launch whose rule it is.
+    const unwhole: ((kept: Kept) => Kept)[] = [
+      rests(({ caps: _caps, ...rest }) => rest),
+      rests((rest) => ({ ...rest, caps: ['12'] })),
+      rests((rest) => ({ ...rest, caps: [LAST_CAP + 1] })),
+      rests((rest) => ({ ...rest, action: 'allow' })),
+      rests((rest) => ({ ...rest, setenv: [{ kind: 'set', name: 'A' }] })),
+      rests((rest) => ({ ...rest, sha256: 'ab' })),
+      rests((rest) => ({ ...rest, args: [1] })),
+      rests((rest) => ({ ...rest, line: 0 })),
+      rests(() => null),
+      (kept) => ({ ...kept, rests: kept.rests.map((rest) => String(rest).slice(1)) }),
+      // A sha256 the pinned list does not know of, or args for a rule without cmd.
+      rests((rest) => ({ ...rest, sha256: 'ab'.repeat(32) })),
+      rests((rest) => ({ ...rest, args: [] })),
+    ];
+    assert.ok(keptRules(TEXT, store));
+    for (const [i, edit] of unread.entries()) {
+      writeFileSync(store.path, JSON.stringify(edit(good)));
+      assert.is(storedRules(TEXT, LAST_CAP, store), undefined, `unread ${i}`);
     }
+    for (const [i, edit] of unwhole.entries()) {
+      writeFileSync(store.path, JSON.stringify(edit(good)));
+      assert.ok(storedRules(TEXT, LAST_CAP, store), `unwhole ${i}: read`);
+      assert.is(keptRules(TEXT, store), undefined, `unwhole ${i}`);
+    }
+  } finally {
+    remove();
+  }
+});
+
+// Whatever the parser gives, kept and read back: each rule, who it is for and its cmd.
+privileged(test, 'every rule reads back as it was parsed, with its identity and cmd kept apart as they are', () => {
+  const { store, remove } = scratch();
+  const part = (options: string[]) => fc.option(fc.constantFrom(...options), { nil: '' });
+  const identity = fc.constantFrom('alice', ':staff', '0', ':65534', 'bob');
+  const cmd = part(['cmd /usr/bin/tunctl', 'cmd "/usr/local/bin/my tool" args', 'cmd /bin/x args "\u00e9 \u{1F600}"',
+    `cmd /bin/ip sha256 ${'C0'.repeat(32)} args link "set dev" "tap*" \${USER}`, `cmd /bin/ip sha256 ${'0a'.repeat(32)}`]);
+  const caps = fc.constantFrom('cap net_admin', 'cap 12,net_raw,cap_sys_admin');
+  const rule = fc.oneof(
+    fc.tuple(part(['keepenv', 'setenv { "A=b c" -D E=$F G }', 'keepenv setenv { }']), identity, caps, cmd)
+      .map((parts) => ['permit', ...parts].join(' ')),
+    fc.tuple(identity, part(['cap net_raw']), cmd).map((parts) => ['deny', ...parts].join(' ')),
+  );
+  const text = fc.array(fc.oneof(rule, fc.constantFrom('', '# a comment')), { maxLength: 8 }).map((lines) => lines.join('\n'));
+  try {
+    fc.assert(fc.property(text, (input) => {
+      const parsed = parsePolicy(input, LAST_CAP);
+      assert.equal(parsed.problems, []);
+      assert.is(storeRules(input, LAST_CAP, store), undefined);
+      const kept = storedRules(input, LAST_CAP, store);
+      assert.ok(kept);
+      assert.is(kept.count, parsed.rules.length);
+      assert.equal(roundTrip(keptRules(input, store)), roundTrip(parsed.rules));
+      parsed.rules.forEach((rule, i) => {
+        assert.equal(kept.identity(i), rule.identity);
+        assert.equal(kept.command(i), rule.command === undefined ? undefined : { path: rule.command.path, pinned: rule.command.sha256 !== undefined });
+      });
+    }), { numRuns: 200 });
   } finally {
     remove();
   }
@@ -134,7 +211,7 @@ privileged(test, 'root\'s umask does not make the kept rules unreadable, and a f
     writeFileSync(`${store.path}.${process.pid}`, 'half');
     assert.is(storeRules(TEXT, LAST_CAP, store), undefined);
     assert.equal([statSync(directory).mode & 0o7777, statSync(store.path).mode & 0o7777], [0o755, 0o644]);
-    assert.ok(storedRules(TEXT, LAST_CAP, store));
+    assert.ok(keptRules(TEXT, store));
   } finally {
     process.umask(umask);
     remove();

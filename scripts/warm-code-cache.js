@@ -2,10 +2,10 @@
 // Run by build-sea.js with the pinned Node the executable is built from, whose V8 must
 // match: compiles the bundle as sea-main.js will, calls the functions a launch calls,
 // with inputs like a launch's, and writes V8's code cache of all that was compiled.
-// Only those: every start deserializes the whole cache, so error paths and the other
-// modes are compiled when they run instead. Nothing here changes the process: no
-// capset, no exec, no fd or signal changes; a scratch directory of its own stands for
-// /etc/capexec.conf and /var/cache/capexec.
+// Only those, and root mode's launch: every start deserializes the whole cache, so error
+// paths and the other modes are compiled when they run instead. Nothing here changes
+// the process: no capset, no exec, no fd or signal changes; a scratch directory of its
+// own stands for /etc/capexec.conf and /var/cache/capexec.
 //
 //   node scripts/warm-code-cache.js BUNDLE CACHE
 const fs = require('node:fs');
@@ -14,8 +14,15 @@ const path = require('node:path');
 const vm = require('node:vm');
 
 const [bundlePath, cachePath] = process.argv.slice(2);
-const script = new vm.Script(fs.readFileSync(bundlePath, 'utf8'), { filename: 'capexec.js' });
+const bundleText = fs.readFileSync(bundlePath, 'utf8');
+const script = new vm.Script(bundleText, { filename: 'capexec.js' });
 const { load, eager } = script.runInThisContext()(require);
+// A module's number, from the comment the bundler writes before each.
+function moduleId(name) {
+  const found = new RegExp(`^/\\* (\\d+): (?:[^*\\n]*/)?build/src/${name}\\.js \\*/`, 'm').exec(bundleText);
+  if (found === null) throw new Error(`the bundle has no build/src/${name}.js`);
+  return Number(found[1]);
+}
 
 // The modules every start evaluates. Module 0 is the entry, which would run capexec;
 // every other module only defines.
@@ -139,5 +146,27 @@ try {
   if (!(error instanceof exported.CapexecError)) throw error;
 }
 exported.closeCommand(opened);
+
+// Root mode (capexec --user), whose modules only it loads: it changes ids, sets and the
+// environment, so here it runs against the tests' simulated kernel
+// (test/helpers/fake-libc.ts), which holds those rules as the kernel does. Every step
+// runs and verifies what it did, and nothing of this process changes; the command is
+// /bin/true, opened for real, and the exec is refused.
+exported.parseArguments(['--user', 'nobody', '--cap', 'net_admin', '--', 'true']);
+const { FakeLibc, rootState } = require(path.join(__dirname, '..', 'build', 'test', 'helpers', 'fake-libc.js'));
+const simulated = new FakeLibc(rootState());
+const trueFd = fs.openSync('/bin/true', 'r');
+simulated.state.files.set('/bin/true', trueFd);
+simulated.state.fds.set(trueFd, [exported.FD_CLOEXEC, 0]);
+try {
+  load(moduleId('commands/root-launch')).switchAndExec(simulated, {
+    user: 'nobody', group: undefined, groups: undefined, clearGroups: false, caps: ['net_admin'],
+    keepBounding: false, noNewPrivs: false, resetEnv: true, preserveFds: 0, command: ['/bin/true'],
+  }, exported.rawArgvTail(['/bin/true'], Buffer.from('capexec\0--user\0nobody\0--cap\0net_admin\0--\0/bin/true\0')), lastCap);
+} catch (error) {
+  if (!(error instanceof exported.CapexecError)) throw error;
+} finally {
+  fs.closeSync(trueFd);
+}
 
 fs.writeFileSync(cachePath, script.createCachedData());

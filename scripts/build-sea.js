@@ -2,7 +2,7 @@
 'use strict';
 // Builds dist/capexec: a Node single executable application made from the pinned Node
 // binary in node_modules (package node-linux-<arch>), never from the system's node,
-// with its koffi addon and man page beside it.
+// with its koffi addon and man pages beside it.
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -66,7 +66,8 @@ async function main() {
   });
 
   fs.mkdirSync(dist, { recursive: true });
-  for (const [from, name, mode] of [[addon, 'koffi.node', 0o755], [path.join(root, 'man', 'capexec.1'), 'capexec.1', 0o644], [staged, 'capexec', 0o755]]) {
+  const manPages = ['capexec.1', 'capexec.conf.5'].map((name) => [path.join(root, 'man', name), name, 0o644]);
+  for (const [from, name, mode] of [[addon, 'koffi.node', 0o755], ...manPages, [staged, 'capexec', 0o755]]) {
     const target = path.join(dist, name);
     const temporary = `${target}.new`;
     fs.copyFileSync(from, temporary);

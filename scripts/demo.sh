@@ -59,7 +59,7 @@ done
 
 # Built by root from someone's checkout, the outputs are handed back to the
 # checkout's owner, so a later build by them still works.
-if [ ! -x dist/capexec ] || [ -n "$(find src scripts/build-sea.js scripts/bundle.js man package-lock.json -newer dist/capexec -print -quit)" ]; then
+if [ ! -x dist/capexec ] || [ -n "$(find src scripts test/helpers/fake-libc.ts man package-lock.json -newer dist/capexec -print -quit)" ]; then
   say "building dist/capexec"
   npm run --silent build
   chown -R "$(stat -c %u:%g .)" build dist

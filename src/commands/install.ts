@@ -81,6 +81,7 @@ export function install(request: InstallRequest): number {
     `installed ${printable(executable)} (${permittedText(maskOf(caps))}, ${owner})`,
     `installed ${printable(under(prefix, FILES.addon))}`,
     `installed ${printable(under(prefix, FILES.manPage))}`,
+    `installed ${printable(under(prefix, FILES.policyManPage))}`,
     `linked ${printable(link)} -> ${printable(executable)}`,
     ...policy === undefined ? [] : [
       policy.write ? `installed ${POLICY_PATH} (mode 0644 root:root)` : `kept ${POLICY_PATH}: it already holds these rules`,
@@ -193,6 +194,7 @@ function stageFiles({ prefix, caps, group, sources, previous, policy }: InstallP
     const executable = stageCopyOf(FILES.executable, group === undefined ? 0o755 : 0o750, group?.gid ?? 0);
     const addon = stageCopyOf(FILES.addon, 0o644, 0);
     const manPage = stageCopyOf(FILES.manPage, 0o644, 0);
+    const policyManPage = stageCopyOf(FILES.policyManPage, 0o644, 0);
     // Before the capabilities: a write to the file would clear them.
     if (policy !== undefined) executable.sha256 = requirePolicyMode(executable.temporary);
     setPermittedCaps(libcWithAddon(addon.temporary), executable.temporary, maskOf(caps));
@@ -206,6 +208,7 @@ function stageFiles({ prefix, caps, group, sources, previous, policy }: InstallP
         [FILES.executable]: { sha256: executable.sha256 },
         [FILES.addon]: { sha256: addon.sha256 },
         [FILES.manPage]: { sha256: manPage.sha256 },
+        [FILES.policyManPage]: { sha256: policyManPage.sha256 },
         [FILES.link]: { symlink: under(prefix, FILES.executable) },
       },
       policy: policy === undefined ? undefined : { sha256: policy.sha256 },
@@ -221,12 +224,15 @@ function stageFiles({ prefix, caps, group, sources, previous, policy }: InstallP
 
 // The files to install: the build's, beside the executable that runs --install, or,
 // when that executable is itself an installed copy, its own installation's, whose man
-// page lives under share/.
+// pages live under share/.
 function locateSources(): Record<keyof typeof SOURCE_NAMES, string> {
   const directory = dirname(process.execPath);
   const own = installationOf(process.execPath);
   const sources = Object.fromEntries(Object.entries(SOURCE_NAMES).map(([file, name]) => [file, join(directory, name)])) as Record<keyof typeof SOURCE_NAMES, string>;
-  if (own !== undefined) sources[FILES.manPage] = under(own.prefix, FILES.manPage);
+  if (own !== undefined) {
+    sources[FILES.manPage] = under(own.prefix, FILES.manPage);
+    sources[FILES.policyManPage] = under(own.prefix, FILES.policyManPage);
+  }
   for (const path of Object.values(sources)) {
     let isFile = false;
     try {

@@ -77,7 +77,7 @@ export function installCopy(fileCaps: string | undefined, base = tmpdir()): Inst
   // The Debian package (npm run deb) is not part of an installed copy.
   for (const name of readdirSync(DIST).filter((file) => !file.endsWith('.deb'))) {
     copyFileSync(join(DIST, name), join(dir, name));
-    chmodSync(join(dir, name), name === 'capexec.1' ? 0o644 : 0o755);
+    chmodSync(join(dir, name), /\.[15]$/.test(name) ? 0o644 : 0o755);
   }
   const exe = join(dir, 'capexec');
   const remove = (): void => rmSync(dir, { recursive: true, force: true });

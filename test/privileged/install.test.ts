@@ -54,7 +54,7 @@ async function helperStatusAs(argv: string[]): Promise<Map<string, string>> {
   return statusFields(String(result.stdout));
 }
 
-privileged(install, 'puts the executable, addon, link and man page in place, cap_net_admin+p only', async () => {
+privileged(install, 'puts the executable, addon, link and man pages in place, cap_net_admin+p only', async () => {
   const prefix = scratchPrefix();
   const result = await installInto(prefix);
   assert.is(result.exitCode, 0, String(result.stderr));
@@ -64,6 +64,7 @@ privileged(install, 'puts the executable, addon, link and man page in place, cap
     `installed ${executable} (cap_net_admin+p, mode 0755 root:root)`,
     `installed ${prefix}/libexec/capexec/koffi.node`,
     `installed ${prefix}/share/man/man1/capexec.1`,
+    `installed ${prefix}/share/man/man5/capexec.conf.5`,
     `linked ${prefix}/bin/capexec -> ${executable}`,
     `verified: user nobody gets cap_net_admin through ${executable}`,
   ].join('\n'));
@@ -74,11 +75,13 @@ privileged(install, 'puts the executable, addon, link and man page in place, cap
     'libexec 755 0:0', 'libexec/capexec 755 0:0', 'libexec/capexec/capexec 755 0:0',
     'libexec/capexec/install-manifest.json 644 0:0', 'libexec/capexec/koffi.node 644 0:0',
     'share 755 0:0', 'share/man 755 0:0', 'share/man/man1 755 0:0', 'share/man/man1/capexec.1 644 0:0',
+    'share/man/man5 755 0:0', 'share/man/man5/capexec.conf.5 644 0:0',
   ]);
   assert.is(readlinkSync(`${prefix}/bin/capexec`), executable);
   assert.ok(tree.includes(`libexec/capexec/capexec 755 0:0 ${sha256(BUILD)} cap_net_admin=p`), tree.join('\n'));
   assert.is(sha256(`${prefix}/libexec/capexec/koffi.node`), sha256(join(DIST, 'koffi.node')));
   assert.is(sha256(`${prefix}/share/man/man1/capexec.1`), sha256(join(DIST, 'capexec.1')));
+  assert.is(sha256(`${prefix}/share/man/man5/capexec.conf.5`), sha256(join(DIST, 'capexec.conf.5')));
 
   const status = await helperStatusAs([`${prefix}/bin/capexec`]);
   for (const set of ['CapAmb', 'CapPrm', 'CapEff']) assert.is(capMaskField(status, set), NET_ADMIN, set);
@@ -106,8 +109,10 @@ privileged(install, 'a second --install changes nothing, and --uninstall restore
     `removed ${prefix}/libexec/capexec/capexec`,
     `removed ${prefix}/libexec/capexec/koffi.node`,
     `removed ${prefix}/share/man/man1/capexec.1`,
+    `removed ${prefix}/share/man/man5/capexec.conf.5`,
     `removed ${prefix}/bin/capexec`,
     `removed ${prefix}/libexec/capexec/install-manifest.json`,
+    `removed ${prefix}/share/man/man5/`,
     `removed ${prefix}/libexec/capexec/`,
     `removed ${prefix}/libexec/`,
   ].join('\n'));
@@ -170,7 +175,7 @@ privileged(install, 'an installed copy reinstalls itself, and installs elsewhere
   assert.match(String(self.stdout), `verified: user nobody gets cap_net_admin,cap_net_raw through ${prefix}/libexec/capexec/capexec`);
   const elsewhere = await runAsRoot(`${prefix}/bin/capexec`, ['--install', other, '--cap', 'net_admin']);
   assert.is(elsewhere.exitCode, 0, String(elsewhere.stderr));
-  for (const [name, built] of [['libexec/capexec/capexec', 'capexec'], ['libexec/capexec/koffi.node', 'koffi.node'], ['share/man/man1/capexec.1', 'capexec.1']] as const) {
+  for (const [name, built] of [['libexec/capexec/capexec', 'capexec'], ['libexec/capexec/koffi.node', 'koffi.node'], ['share/man/man1/capexec.1', 'capexec.1'], ['share/man/man5/capexec.conf.5', 'capexec.conf.5']] as const) {
     assert.is(sha256(`${prefix}/${name}`), sha256(join(DIST, built)), name);
     assert.is(sha256(`${other}/${name}`), sha256(join(DIST, built)), name);
   }

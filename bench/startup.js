@@ -3,8 +3,8 @@
 // `npm run bench`, as root: what one capexec start costs a script that calls it in a
 // loop. All cases run interleaved, in a fresh random order each round, so they share
 // whatever the machine is doing; each is timed from spawn to exit, as its caller pays.
-// The policy cases run the same launch under a 500-rule /etc/capexec.conf and under
-// none: /etc/capexec.conf exists only in a private mount namespace (an overlay on /etc,
+// The policy cases run the same launch under a 500-rule /etc/capexec.conf, a 5-rule one
+// and none: /etc/capexec.conf exists only in a private mount namespace (an overlay on /etc,
 // and one on /var/cache for the rules root's --check keeps), so each is timed by a
 // runner process of its own namespace, and the machine's own /etc and /var/cache are
 // never written.
@@ -24,6 +24,7 @@ const NOBODY = { uid: 65534, gid: 65534 };
 const ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
 const WARMUP = 10;
 const POLICY_RULES = 500;
+const SMALL_POLICY_RULES = 5;
 
 // A runner times one spawn per line it reads, as run() below does, from inside the
 // mount namespace it was started in.
@@ -117,19 +118,30 @@ const sha256File = (file) => {
 // launch), each with a cmd (each stat'ed and its path checked) and some with args. Two
 // of them are for the hashing cases, a pinned and an unpinned copy of the same program.
 function benchPolicy(pinned, plain) {
-  const users = ['daemon', 'bin', 'sys', 'games', 'man', 'lp', 'mail', 'news'];
-  const groups = ['adm', 'tty', 'disk', 'dialout', 'cdrom', 'audio', 'video', 'staff'];
-  const commands = ['/usr/bin/true', '/usr/bin/false', '/usr/bin/cat', '/usr/bin/ls', '/usr/bin/id'];
-  const rules = [];
-  for (let i = 0; rules.length < POLICY_RULES - 3; i++) {
-    const who = i % 2 === 0 ? users[i % users.length] : `:${groups[i % groups.length]}`;
-    const args = i % 3 === 0 ? ` args -t "tap${i}"` : '';
-    rules.push(`permit ${who} cap net_admin,net_raw cmd ${commands[i % commands.length]}${args}`);
-  }
+  const rules = siteRules(POLICY_RULES - 3);
   rules.push(`permit nobody cap net_admin cmd ${pinned} sha256 ${sha256File(pinned)}`);
   rules.push(`permit nobody cap net_admin cmd ${plain}`);
   rules.push('permit nobody cap net_admin cmd /usr/bin/true');
   return `# ${POLICY_RULES} rules for bench/startup.js; the last one fits\n${rules.join('\n')}\n`;
+}
+
+// A policy of the size a site writes: SMALL_POLICY_RULES rules, the last of which fits.
+function smallPolicy() {
+  const rules = [...siteRules(SMALL_POLICY_RULES - 1), 'permit nobody cap net_admin cmd /usr/bin/true'];
+  return `# ${SMALL_POLICY_RULES} rules for bench/startup.js; the last one fits\n${rules.join('\n')}\n`;
+}
+
+function siteRules(count) {
+  const users = ['daemon', 'bin', 'sys', 'games', 'man', 'lp', 'mail', 'news'];
+  const groups = ['adm', 'tty', 'disk', 'dialout', 'cdrom', 'audio', 'video', 'staff'];
+  const commands = ['/usr/bin/true', '/usr/bin/false', '/usr/bin/cat', '/usr/bin/ls', '/usr/bin/id'];
+  const rules = [];
+  for (let i = 0; rules.length < count; i++) {
+    const who = i % 2 === 0 ? users[i % users.length] : `:${groups[i % groups.length]}`;
+    const args = i % 3 === 0 ? ` args -t "tap${i}"` : '';
+    rules.push(`permit ${who} cap net_admin,net_raw cmd ${commands[i % commands.length]}${args}`);
+  }
+  return rules;
 }
 
 function fail(message) {
@@ -252,14 +264,16 @@ async function main() {
     const policyText = benchPolicy(pinned, plain);
     const withPolicy = new Runner(etcLayer(prefix, 'etc-policy', policyText), etcLayer(prefix, 'cache-policy'), capexec);
     const withPolicyParsed = new Runner(etcLayer(prefix, 'etc-parsed', policyText), etcLayer(prefix, 'cache-parsed'));
+    const withSmallPolicy = new Runner(etcLayer(prefix, 'etc-small', smallPolicy()), etcLayer(prefix, 'cache-small'), capexec);
     const withoutPolicy = new Runner(etcLayer(prefix, 'etc-none', undefined), etcLayer(prefix, 'cache-none'));
-    runners.push(withPolicy, withPolicyParsed, withoutPolicy);
+    runners.push(withPolicy, withPolicyParsed, withSmallPolicy, withoutPolicy);
     const launch = ['--cap', 'net_admin', '--', '/usr/bin/true'];
     benches.push(
       { name: 'capexec, no policy', file: capexec, args: launch, options: { env: ENV, ...NOBODY }, runner: withoutPolicy },
       { name: 'floor, in the namespace', file: floor, args: launch, options: { env: ENV, ...NOBODY }, runner: withoutPolicy },
       { name: `capexec, ${POLICY_RULES}-rule policy`, file: capexec, args: launch, options: { env: ENV, ...NOBODY }, runner: withPolicy },
       { name: `capexec, ${POLICY_RULES}-rule policy, parsed`, file: capexec, args: launch, options: { env: ENV, ...NOBODY }, runner: withPolicyParsed },
+      { name: `capexec, ${SMALL_POLICY_RULES}-rule policy`, file: capexec, args: launch, options: { env: ENV, ...NOBODY }, runner: withSmallPolicy },
       { name: 'policy, program', file: capexec, args: ['--cap', 'net_admin', '--', plain, '-e', '0'], options: { env: ENV, ...NOBODY }, runner: withPolicy },
       { name: 'policy, pinned program', file: capexec, args: ['--cap', 'net_admin', '--', pinned, '-e', '0'], options: { env: ENV, ...NOBODY }, runner: withPolicy },
     );
@@ -319,6 +333,7 @@ function report(benches, rounds, node24, hashing) {
   out.push(ratio('koffi floor', 'floor'));
   out.push(ratio('capexec', 'koffi floor'));
   out.push(ratio(`capexec, ${POLICY_RULES}-rule policy`, 'floor, in the namespace', 1.03));
+  out.push(ratio(`capexec, ${SMALL_POLICY_RULES}-rule policy`, 'floor, in the namespace', 1.03));
   out.push(ratio('capexec', 'node -e 0'));
   out.push(ratio('capexec', 'setpriv'));
   out.push(ratio('capexec, 10,000 args', 'capexec'));
@@ -338,6 +353,7 @@ function report(benches, rounds, node24, hashing) {
   out.push(`${'capexec --user - node -e 0, as root (ms)'.padEnd(44)}${''.padStart(8)}${own.toFixed(3).padStart(10)}  (target < 1: ${own < 1 ? 'met' : 'missed'})`);
   out.push(ratio(`capexec, ${POLICY_RULES}-rule policy`, 'capexec, no policy', 1.03));
   out.push(ratio(`capexec, ${POLICY_RULES}-rule policy, parsed`, 'capexec, no policy'));
+  out.push(ratio(`capexec, ${SMALL_POLICY_RULES}-rule policy`, 'capexec, no policy', 1.03));
   // What a sha256 pin adds to a launch: reading the program, hashing it and copying it
   // into the sealed memfd that runs, for the pinned copy of a program against the same
   // program unpinned, round by round.
@@ -351,6 +367,7 @@ function report(benches, rounds, node24, hashing) {
   out.push(`${'  capexec - koffi floor: capexec\'s own work'.padEnd(52)}${pairedDifference('capexec', 'koffi floor').toFixed(2).padStart(8)}`);
   out.push(`${`  a ${POLICY_RULES}-rule policy - none`.padEnd(52)}${pairedDifference(`capexec, ${POLICY_RULES}-rule policy`, 'capexec, no policy').toFixed(2).padStart(8)}`);
   out.push(`${`  the same, parsed at the launch - none`.padEnd(52)}${pairedDifference(`capexec, ${POLICY_RULES}-rule policy, parsed`, 'capexec, no policy').toFixed(2).padStart(8)}`);
+  out.push(`${`  a ${SMALL_POLICY_RULES}-rule policy - none`.padEnd(52)}${pairedDifference(`capexec, ${SMALL_POLICY_RULES}-rule policy`, 'capexec, no policy').toFixed(2).padStart(8)}`);
   const megabytes = hashing.size / 1e6;
   const extra = median(by['policy, pinned program'].times.map((time, i) => time - by['policy, program'].times[i]).sort((x, y) => x - y));
   const speed = megabytes / (extra / 1000);

@@ -55,6 +55,8 @@ export const VALUE_OPTIONS: readonly string[] = ['cap', 'preserve-fds', 'install
 // an option (`--check FILE --user alice`, `--check --user alice`).
 export const OPTIONAL_VALUE_OPTIONS: readonly string[] = ['check'];
 const FLAG_OPTIONS = ['help', 'version', 'print', 'doctor', 'json', 'clear-groups', 'keep-bounding', 'reset-env', 'list'];
+const STRING_OPTIONS = [...VALUE_OPTIONS, ...OPTIONAL_VALUE_OPTIONS];
+const DECLARABLE: ReadonlySet<string> = new Set([...STRING_OPTIONS, ...FLAG_OPTIONS]);
 // minimist reads any --no-X as "X is false", so this one is taken out before it looks.
 const NO_NEW_PRIVS = '--no-new-privs';
 const ALIASES: Record<string, string> = { c: 'cap', h: 'help', V: 'version' };
@@ -171,20 +173,69 @@ export function wantsJsonErrors(args: readonly string[]): boolean {
 
 function readOptions(args: readonly string[]): { parsed: minimist.ParsedArgs; command: string[]; unknown: string[] } {
   const [allOptionArgs, command] = splitAtCommand(args);
-  const optionArgs = allOptionArgs.filter((arg) => arg !== NO_NEW_PRIVS);
-  const unknown: string[] = [];
-  const parsed = minimist(optionArgs, {
-    string: [...VALUE_OPTIONS, ...OPTIONAL_VALUE_OPTIONS],
-    boolean: FLAG_OPTIONS,
-    alias: ALIASES,
+  const { given, unknown } = minimistInput(allOptionArgs.filter((arg) => arg !== NO_NEW_PRIVS));
+  const parsed = minimist(given, {
+    ...declarationsFor(given),
     unknown: (arg) => {
       unknown.push(arg);
       return false;
     },
   });
-  if (optionArgs.length < allOptionArgs.length) parsed[NO_NEW_PRIVS.slice(2)] = true;
+  if (allOptionArgs.includes(NO_NEW_PRIVS)) parsed[NO_NEW_PRIVS.slice(2)] = true;
   return { parsed, command, unknown };
 }
+
+// What minimist is given: an option capexec does not have never reaches it, for minimist
+// takes a name of Object.prototype's (--toString, --__proto__) for an entry of its own
+// tables, and throws. Such options are unknown, as minimist would have called them.
+export function minimistInput(optionArgs: readonly string[]): { given: string[]; unknown: string[] } {
+  const given: string[] = [];
+  const unknown: string[] = [];
+  for (const arg of optionArgs) (isUnknownOption(arg) ? unknown : given).push(arg);
+  return { given, unknown };
+}
+
+// minimist reads --no-X as X, false.
+function isUnknownOption(arg: string): boolean {
+  if (arg.startsWith('--')) {
+    const name = arg.slice(2).replace(/=.*/s, '');
+    return !DECLARABLE.has(name) && !(name.startsWith('no-') && DECLARABLE.has(name.slice(3)));
+  }
+  if (!arg.startsWith('-') || arg === '-') return false;
+  for (const letter of arg.slice(1)) if (!Object.hasOwn(ALIASES, letter)) return true;
+  return false;
+}
+
+// What minimist is told of: only the options these arguments name. It sets up each
+// option it is told of, and gives each boolean its default, at every start; for the
+// options that do appear it parses exactly as with all of them, and the others are
+// absent either way (a flag not given reads as undefined, not false). A test holds the
+// two to the same result.
+export function declarationsFor(optionArgs: readonly string[]): Pick<minimist.Opts, 'string' | 'boolean' | 'alias'> {
+  const named = new Set<string>();
+  for (const arg of optionArgs) {
+    if (arg.startsWith('--')) {
+      const name = arg.slice(2).replace(/=.*/s, '');
+      named.add(name);
+      // --no-X is X, false.
+      if (name.startsWith('no-')) named.add(name.slice(3));
+    } else if (arg.startsWith('-')) {
+      for (const letter of arg.slice(1)) named.add(ALIASES[letter] ?? letter);
+    }
+  }
+  return {
+    string: STRING_OPTIONS.filter((name) => named.has(name)),
+    boolean: FLAG_OPTIONS.filter((name) => named.has(name)),
+    alias: Object.fromEntries(Object.entries(ALIASES).filter(([, name]) => named.has(name))),
+  };
+}
+
+// Every option minimist could be told of, for that test.
+export const ALL_DECLARATIONS: Pick<minimist.Opts, 'string' | 'boolean' | 'alias'> = {
+  string: STRING_OPTIONS,
+  boolean: FLAG_OPTIONS,
+  alias: ALIASES,
+};
 
 function modeFlags(parsed: minimist.ParsedArgs): Mode[] {
   const given = MODE_FLAGS.filter((flag) => parsed[flag] !== undefined && parsed[flag] !== false);

@@ -35,7 +35,8 @@ test('bin/capexec runs on the system Node', async () => {
 });
 
 test('usage errors are one line on stderr, exit 125, nothing on stdout', async () => {
-  for (const args of [['--frobnicate'], ['-c', 'net_admn', 'true'], ['true'], ['-c', 'net_admin'], ['--help', 'x']]) {
+  // --toString and --__proto__ once made minimist throw, with a stack trace and status 1.
+  for (const args of [['--frobnicate'], ['-c', 'net_admn', 'true'], ['true'], ['-c', 'net_admin'], ['--help', 'x'], ['--toString'], ['--cap', 'net_admin', '--__proto__', '--', 'true']]) {
     const result = await capexec(...args);
     assert.is(result.exitCode, 125, args.join(' '));
     assert.is(result.stdout, '');

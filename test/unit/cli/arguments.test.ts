@@ -1,6 +1,8 @@
+import fc from 'fast-check';
+import minimist from 'minimist';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseArguments, wantsJsonErrors } from '../../../src/cli/arguments';
+import { ALL_DECLARATIONS, declarationsFor, LONG_OPTIONS, minimistInput, parseArguments, wantsJsonErrors } from '../../../src/cli/arguments';
 import { CapexecError } from '../../../src/support/errors';
 
 function fails(args: string[], what: RegExp): void {
@@ -197,6 +199,40 @@ test('--check: --user, --cap and the command go together, and root mode\'s other
   fails(['--list', '--check'], /^--check and --list cannot be combined$/);
   fails(['--list', 'tunctl'], /^--list takes no command$/);
   fails(['--doctor', '--user', 'alice', '--cap', 'net_admin'], /^--doctor and --user cannot be combined$/);
+});
+
+// minimist is told of only the options the arguments name: whatever they are, every
+// option reads as it would had it been told of all of them (a flag not given being
+// false there, undefined here), with the same unknown options and the same words left.
+test('minimist told of the named options parses as when told of all of them', () => {
+  const token = fc.oneof(
+    fc.constantFrom('--cap', '--cap=net_admin', '-c', '-cnet_admin', '-hc', '-Vh', '--json', '--no-json', '--json=false', '--json=1',
+      '--help', '-h', '-V', '--check', '--check=', '--user', '--groups', '--clear-groups', '--no-clear-groups', '--preserve-fds', '3', '-5',
+      '--install', '--uninstall=/opt', '/opt', 'alice', 'net_admin', '-', '--', '---', '--no-', '--unknown', '--no-unknown', '-x', '-cx',
+      '--group=', '--no-new-privs', '--Cap', '--cap.x', '--__proto__', '-c=', 'true', 'false'),
+    fc.string({ maxLength: 6 }),
+    fc.constantFrom(...LONG_OPTIONS).map((name) => `--${name}`),
+  );
+  const parse = (args: string[], declared: Pick<minimist.Opts, 'string' | 'boolean' | 'alias'>) => {
+    const unknown: string[] = [];
+    const parsed = minimist(args, { ...declared, unknown: (arg) => { unknown.push(arg); return false; } });
+    const options = Object.fromEntries(LONG_OPTIONS.map((name) => [name, parsed[name] === false ? undefined : parsed[name]]));
+    return { options, words: parsed._, unknown };
+  };
+  fc.assert(fc.property(fc.array(token, { maxLength: 8 }), (args) => {
+    const { given } = minimistInput(args);
+    assert.equal(parse(given, declarationsFor(given)), parse(given, ALL_DECLARATIONS));
+  }), { numRuns: 3000 });
+});
+
+// minimist takes these for entries of its own tables and throws a TypeError: capexec
+// must say they are unknown, as for any other, in one line.
+test('an option named like a property of every object is unknown, not a crash', () => {
+  for (const name of ['__proto__', 'toString', 'constructor', 'hasOwnProperty', 'valueOf', 'no-__proto__']) {
+    fails([`--${name}`, 'true'], new RegExp(`^unknown option '--${name}'$`));
+    fails(['--cap', 'net_admin', `--${name}=x`, '--', 'true'], new RegExp(`^unknown option '--${name}'$`));
+    assert.is(wantsJsonErrors(['--json', `--${name}`]), true);
+  }
 });
 
 test.run();

@@ -1,4 +1,5 @@
 import { MAX_CAP } from '../kernel/constants';
+import { isDigits } from '../support/characters';
 import { CapexecError } from '../support/errors';
 import { printable } from '../support/messages';
 import { closestMatch } from '../support/suggest';
@@ -65,7 +66,7 @@ export type CapLookup =
 // libcap's cap_from_name(); `lastCap` is the running kernel's highest capability.
 export function lookupCap(text: string, lastCap: number): CapLookup {
   const name = text.trim().toLowerCase();
-  if (/^\d{1,3}$/.test(name)) {
+  if (isDigits(name, 3)) {
     const cap = Number(name);
     if (cap > MAX_CAP) return { ok: false, reason: 'unknown' };
     return cap > lastCap ? { ok: false, reason: 'unsupported', cap } : { ok: true, cap };

@@ -309,7 +309,7 @@ function capOption(value: unknown): string[] {
     if (typeof item !== 'string' || item === '') throw usage('--cap needs a capability name');
     return item.split(',').map((name) => {
       if (name.trim() === '') throw usage(`empty capability name in '${printable(item)}'`);
-      if (/\S\s+\S/.test(name)) {
+      if (hasInnerBlank(name)) {
         const commas = name.trim().split(/\s+/).join(',');
         throw usage(`--cap '${printable(item)}'`, `use --cap ${printable(commas)}`, 'capabilities are separated by commas, not blanks');
       }
@@ -318,6 +318,13 @@ function capOption(value: unknown): string[] {
   });
   if (caps.length === 0) throw usage('no capability given', 'use --cap NAME, e.g. --cap net_admin');
   return caps;
+}
+
+// Whether blanks separate words in `text`: any blank left once it is trimmed, as trim()
+// and \s know blanks (a character that trims to nothing is one).
+function hasInnerBlank(text: string): boolean {
+  for (const char of text.trim()) if (char.trim() === '') return true;
+  return false;
 }
 
 function checkFile(value: unknown): string | undefined {

@@ -1,3 +1,4 @@
+import { isDigits } from '../support/characters';
 import { CapexecError } from '../support/errors';
 import type { Libc } from '../kernel/libc';
 import { printable } from '../support/messages';
@@ -81,7 +82,7 @@ export function readNodeChannel(c: () => Libc, privileged: boolean = startedPriv
 // is in parentheses and may itself hold spaces and parentheses.
 export function environmentBounds(stat: string): { start: bigint; length: number } | undefined {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const [start, end] = [fields[50 - 3], fields[51 - 3]].map((field) => (/^\d{1,20}$/.test(field ?? '') ? BigInt(field ?? '') : undefined));
+  const [start, end] = [fields[50 - 3], fields[51 - 3]].map((field) => (field !== undefined && isDigits(field, 20) ? BigInt(field) : undefined));
   if (start === undefined || end === undefined || start === 0n || end < start || end - start > 0x7fffffffn) return undefined;
   return { start, length: Number(end - start) };
 }

@@ -5,7 +5,8 @@ import { readOwnStatus } from './proc';
 // the permitted or effective set, effective uid 0, or ids that differ as after a
 // set-user-ID exec. An unreadable status counts as privileged.
 export function holdsPrivilege(status: string): boolean {
-  const ids = (name: string): string[] => (statusField(status, name) ?? '').split(/\s+/);
+  // The kernel separates the four ids with tabs.
+  const ids = (name: string): string[] => (statusField(status, name) ?? '').split('\t');
   const uids = ids('Uid');
   const gids = ids('Gid');
   const permitted = maskValue(statusField(status, 'CapPrm'));

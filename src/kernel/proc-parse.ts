@@ -1,3 +1,4 @@
+import { isHexDigits } from '../support/characters';
 import { CapexecError } from '../support/errors';
 
 // Parsers for the kernel's own text files, as proc(5) documents them. Pure, so the
@@ -56,7 +57,7 @@ export function statusMask(fields: Map<string, string>, name: string): bigint | 
 }
 
 export function maskValue(value: string | undefined): bigint | undefined {
-  return value !== undefined && /^[0-9a-f]{1,16}$/i.test(value) ? BigInt(`0x${value}`) : undefined;
+  return value !== undefined && isHexDigits(value, 16) ? BigInt(`0x${value}`) : undefined;
 }
 
 // A set the status file must have; `file` names it in the message.

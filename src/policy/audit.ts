@@ -33,14 +33,22 @@ export function auditMessage(c: Pick<Libc, 'argzStringify' | 'strpbrk'>, event: 
 // Control characters as sudo writes them (#012 for a newline), so an argument cannot
 // end the line and forge a second; `;` too, so no path or argument can forge a field.
 const ESCAPED = /[\x01-\x1f\x7f;#]/g;
+// The same bytes, NUL-ended for strpbrk(3).
 const ESCAPED_BYTES = Buffer.from([...Array.from({ length: 0x1f }, (_, i) => i + 1), 0x7f, 0x3b, 0x23, 0]);
 
 function escape(bytes: Buffer): string {
   return escapeText(bytes.toString('latin1'));
 }
 
+// `text` is one character to a byte. A user name or a working directory seldom holds
+// anything to escape, and the global replace() would be compiled at every start.
 function escapeText(text: string): string {
-  return text.replace(ESCAPED, (char) => `#${char.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  let found = false;
+  for (let i = 0; i < text.length && !found; i++) {
+    const code = text.charCodeAt(i);
+    found = code !== 0 && ESCAPED_BYTES.includes(code);
+  }
+  return found ? text.replace(ESCAPED, (char) => `#${char.charCodeAt(0).toString(8).padStart(3, '0')}`) : text;
 }
 
 // The words separated by spaces. A launch's command line may hold tens of thousands of

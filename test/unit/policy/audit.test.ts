@@ -47,6 +47,16 @@ test('any command line is its words joined by spaces, each escaped byte by byte,
   }), { numRuns: 60 });
 });
 
+test('any user name and working directory are escaped byte by byte', () => {
+  const text = fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes.map((byte) => (byte === 0 ? 0x41 : byte))));
+  fc.assert(fc.property(text, text, (user, pwd) => {
+    const line = auditLine(event({ user: user.toString('latin1'), pwd }));
+    // The user as the line has it: its UTF-8 bytes, as syslog gets them.
+    const expected = `${reference([Buffer.from(user.toString('latin1'))])} : CAPS=cap_net_admin ; PWD=${reference([pwd])} ; `;
+    return line.startsWith(expected);
+  }), { numRuns: 300 });
+});
+
 test('syslog at authpriv: a grant at notice, a denial at alert', () => {
   const c = new FakeLibc(fakeState());
   audit(c, event());

@@ -195,10 +195,16 @@ export function minimistInput(optionArgs: readonly string[]): { given: string[];
   return { given, unknown };
 }
 
+// `--name` or `--name=value`: the name.
+function longName(arg: string): string {
+  const equals = arg.indexOf('=');
+  return arg.slice(2, equals < 0 ? arg.length : equals);
+}
+
 // minimist reads --no-X as X, false.
 function isUnknownOption(arg: string): boolean {
   if (arg.startsWith('--')) {
-    const name = arg.slice(2).replace(/=.*/s, '');
+    const name = longName(arg);
     return !DECLARABLE.has(name) && !(name.startsWith('no-') && DECLARABLE.has(name.slice(3)));
   }
   if (!arg.startsWith('-') || arg === '-') return false;
@@ -215,7 +221,7 @@ export function declarationsFor(optionArgs: readonly string[]): Pick<minimist.Op
   const named = new Set<string>();
   for (const arg of optionArgs) {
     if (arg.startsWith('--')) {
-      const name = arg.slice(2).replace(/=.*/s, '');
+      const name = longName(arg);
       named.add(name);
       // --no-X is X, false.
       if (name.startsWith('no-')) named.add(name.slice(3));
@@ -301,7 +307,7 @@ function missingValue(option: string): CapexecError {
 }
 
 function isOwnLongOption(value: string): boolean {
-  return value.startsWith('--') && LONG_OPTIONS.includes(value.slice(2).replace(/=.*/s, ''));
+  return value.startsWith('--') && LONG_OPTIONS.includes(longName(value));
 }
 
 function capOption(value: unknown): string[] {

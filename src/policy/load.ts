@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import type { Libc } from '../kernel/libc';
+import { isDigits } from '../support/characters';
 import { CapexecError, systemErrorCode } from '../support/errors';
 import { printable } from '../support/messages';
 import { findUntrustedTarget, lstatPath, type PathStat, type StatFailure } from '../support/trusted-path';
@@ -252,7 +253,8 @@ function identityId(c: Libc, { kind, text }: Identity, lookups: Lookups): number
   const ids = kind === 'user' ? lookups.users : lookups.groups;
   let found = ids.get(text);
   if (found === undefined && !ids.has(text)) {
-    found = /^\d+$/.test(text) ? Number(text) : kind === 'user' ? c.userByName(text)?.uid : c.groupByName(text)?.gid;
+    // A uid or gid as the parser takes one: at most 10 digits.
+    found = isDigits(text, 10) ? Number(text) : kind === 'user' ? c.userByName(text)?.uid : c.groupByName(text)?.gid;
     ids.set(text, found);
   }
   return found;

@@ -56,7 +56,6 @@ export const VALUE_OPTIONS: readonly string[] = ['cap', 'preserve-fds', 'install
 export const OPTIONAL_VALUE_OPTIONS: readonly string[] = ['check'];
 const FLAG_OPTIONS = ['help', 'version', 'print', 'doctor', 'json', 'clear-groups', 'keep-bounding', 'reset-env', 'list'];
 const STRING_OPTIONS = [...VALUE_OPTIONS, ...OPTIONAL_VALUE_OPTIONS];
-const DECLARABLE: ReadonlySet<string> = new Set([...STRING_OPTIONS, ...FLAG_OPTIONS]);
 // minimist reads any --no-X as "X is false", so this one is taken out before it looks.
 const NO_NEW_PRIVS = '--no-new-privs';
 const ALIASES: Record<string, string> = { c: 'cap', h: 'help', V: 'version' };
@@ -166,9 +165,18 @@ function userOptions(parsed: minimist.ParsedArgs, command: string[]): Options {
 
 // Whether a launch asked for its errors as JSON, also when the arguments themselves are
 // what failed: a program that passes --json must get JSON for every error of capexec's.
+// Asked while an error is reported, so it never throws: for arguments that do not even
+// split (`--json --cap -- id`), it looks for --json and no mode among the words before
+// any --.
 export function wantsJsonErrors(args: readonly string[]): boolean {
-  const { parsed } = readOptions(args);
-  return parsed['json'] === true && modeFlags(parsed).length === 0;
+  try {
+    const { parsed } = readOptions(args);
+    return parsed['json'] === true && modeFlags(parsed).length === 0;
+  } catch {
+    const end = args.indexOf('--');
+    const options = end < 0 ? args : args.slice(0, end);
+    return options.includes('--json') && !MODE_FLAGS.some((mode) => options.includes(`--${mode}`));
+  }
 }
 
 function readOptions(args: readonly string[]): { parsed: minimist.ParsedArgs; command: string[]; unknown: string[] } {
@@ -185,31 +193,31 @@ function readOptions(args: readonly string[]): { parsed: minimist.ParsedArgs; co
   return { parsed, command, unknown };
 }
 
-// What minimist is given: an option capexec does not have never reaches it, for minimist
-// takes a name of Object.prototype's (--toString, --__proto__) for an entry of its own
-// tables, and throws. Such options are unknown, as minimist would have called them.
+// What minimist is given: the option arguments as they are, but for any it would read as
+// an option named like a property every object has (--toString, --__proto__,
+// --no-constructor). It looks such a name up in its own tables, finds Object.prototype's,
+// and throws; these are unknown options instead, as any other it does not know.
 export function minimistInput(optionArgs: readonly string[]): { given: string[]; unknown: string[] } {
+  // minimist reads nothing after a -- as an option (none reaches it from a command line).
+  const end = optionArgs.indexOf('--');
   const given: string[] = [];
   const unknown: string[] = [];
-  for (const arg of optionArgs) (isUnknownOption(arg) ? unknown : given).push(arg);
+  for (const arg of end < 0 ? optionArgs : optionArgs.slice(0, end)) (namesObjectProperty(arg) ? unknown : given).push(arg);
+  if (end >= 0) given.push(...optionArgs.slice(end));
   return { given, unknown };
+}
+
+// Short options are single letters, and no property of Object.prototype is one.
+function namesObjectProperty(arg: string): boolean {
+  if (!arg.startsWith('--')) return false;
+  const name = longName(arg);
+  return name in Object.prototype || (name.startsWith('no-') && name.slice(3) in Object.prototype);
 }
 
 // `--name` or `--name=value`: the name.
 function longName(arg: string): string {
   const equals = arg.indexOf('=');
   return arg.slice(2, equals < 0 ? arg.length : equals);
-}
-
-// minimist reads --no-X as X, false.
-function isUnknownOption(arg: string): boolean {
-  if (arg.startsWith('--')) {
-    const name = longName(arg);
-    return !DECLARABLE.has(name) && !(name.startsWith('no-') && DECLARABLE.has(name.slice(3)));
-  }
-  if (!arg.startsWith('-') || arg === '-') return false;
-  for (const letter of arg.slice(1)) if (!Object.hasOwn(ALIASES, letter)) return true;
-  return false;
 }
 
 // What minimist is told of: only the options these arguments name. It sets up each
@@ -270,8 +278,9 @@ function splitAtCommand(args: readonly string[]): [string[], string[]] {
     } else if (takesNextArgument(last) && i < args.length) {
       const value = args[i] ?? '';
       // `--install --cap net_admin`: getopt would take --cap as PREFIX; a name of ours in
-      // the value's place is far more likely a missing value.
-      if (isOwnLongOption(value)) throw missingValue(optionName(pieces.at(-1) ?? ''));
+      // the value's place is far more likely a missing value. So is `--cap --`, and
+      // minimist would end the options there, dropping those after it unseen.
+      if (value === '--' || isOwnLongOption(value)) throw missingValue(optionName(pieces.at(-1) ?? ''));
       options.push(value);
       i += 1;
     }

@@ -35,8 +35,9 @@ test('bin/capexec runs on the system Node', async () => {
 });
 
 test('usage errors are one line on stderr, exit 125, nothing on stdout', async () => {
-  // --toString and --__proto__ once made minimist throw, with a stack trace and status 1.
-  for (const args of [['--frobnicate'], ['-c', 'net_admn', 'true'], ['true'], ['-c', 'net_admin'], ['--help', 'x'], ['--toString'], ['--cap', 'net_admin', '--__proto__', '--', 'true']]) {
+  // --toString and --__proto__ once made minimist throw, and a missing value made the
+  // report of it throw in turn: each with a stack trace and status 1.
+  for (const args of [['--frobnicate'], ['-c', 'net_admn', 'true'], ['true'], ['-c', 'net_admin'], ['--help', 'x'], ['--toString'], ['--cap', 'net_admin', '--__proto__', '--', 'true'], ['--cap', '--install']]) {
     const result = await capexec(...args);
     assert.is(result.exitCode, 125, args.join(' '));
     assert.is(result.stdout, '');

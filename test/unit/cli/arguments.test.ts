@@ -201,9 +201,10 @@ test('--check: --user, --cap and the command go together, and root mode\'s other
   fails(['--doctor', '--user', 'alice', '--cap', 'net_admin'], /^--doctor and --user cannot be combined$/);
 });
 
-// minimist is told of only the options the arguments name: whatever they are, every
-// option reads as it would had it been told of all of them (a flag not given being
-// false there, undefined here), with the same unknown options and the same words left.
+// minimist is told of only the options the arguments name, and given none it would take
+// for a property of every object: whatever the arguments, every option reads as it did
+// when minimist had them all and was told of all options (a flag not given being false
+// there, undefined here), with the same unknown options and the same words left.
 test('minimist told of the named options parses as when told of all of them', () => {
   const token = fc.oneof(
     fc.constantFrom('--cap', '--cap=net_admin', '-c', '-cnet_admin', '-hc', '-Vh', '--json', '--no-json', '--json=false', '--json=1',
@@ -220,13 +221,38 @@ test('minimist told of the named options parses as when told of all of them', ()
     return { options, words: parsed._, unknown };
   };
   fc.assert(fc.property(fc.array(token, { maxLength: 8 }), (args) => {
-    const { given } = minimistInput(args);
-    assert.equal(parse(given, declarationsFor(given)), parse(given, ALL_DECLARATIONS));
+    const { given, unknown } = minimistInput(args);
+    const now = parse(given, declarationsFor(given));
+    let before: ReturnType<typeof parse>;
+    try {
+      before = parse(args, ALL_DECLARATIONS);
+    } catch (error) {
+      // Where minimist alone threw, the words it threw on are unknown options now.
+      assert.instance(error, TypeError);
+      assert.ok(unknown.length > 0, args.join(' '));
+      return;
+    }
+    assert.equal(unknown, []);
+    assert.equal(now, before);
   }), { numRuns: 3000 });
 });
 
 // minimist takes these for entries of its own tables and throws a TypeError: capexec
 // must say they are unknown, as for any other, in one line.
+test('-- as a value is a missing value: minimist would end the options there', () => {
+  fails(['--user', 'alice', '--cap', '--', '--reset-env', '--', 'id'], /^--cap needs a capability name$/);
+  fails(['--install', '--', '/usr/local'], /^--install needs PREFIX$/);
+});
+
+// Asked while another error is reported: it must answer, not throw in turn.
+test('wantsJsonErrors() answers for arguments that do not even split', () => {
+  assert.is(wantsJsonErrors(['--json', '--cap', '--', 'id']), true);
+  assert.is(wantsJsonErrors(['--cap', '--install']), false);
+  assert.is(wantsJsonErrors(['--json', '--cap', '--install']), false);
+  assert.is(wantsJsonErrors(['--json', '--print', '--cap', '--user']), false);
+  assert.is(wantsJsonErrors(['--cap', '--user', '--', '--json']), false);
+});
+
 test('an option named like a property of every object is unknown, not a crash', () => {
   for (const name of ['__proto__', 'toString', 'constructor', 'hasOwnProperty', 'valueOf', 'no-__proto__']) {
     fails([`--${name}`, 'true'], new RegExp(`^unknown option '--${name}'$`));

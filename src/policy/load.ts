@@ -91,8 +91,13 @@ export function loadLaunchPolicy(c: Libc, path: string, lastCap: number, require
   const text = readPolicyText(path);
   if (text === undefined) return noPolicy(path, required);
   const kept = storedRules(text, lastCap, store);
-  const rules = kept === undefined ? undefined : keptRulesFor(c, kept, caller);
-  if (rules !== undefined) return { path, rules, everyRule: () => inForce(policyOf(c, path, text, lastCap, false)).rules };
+  const found = kept === undefined ? undefined : keptRulesFor(c, kept, caller);
+  if (kept !== undefined && found !== undefined) {
+    // The very ids and files the decision was made with; a kept rule that is not whole
+    // after all sends the denial to the text.
+    const everyRule = (): LoadedRule[] => everyKeptRule(kept, found) ?? inForce(policyOf(c, path, text, lastCap, false)).rules;
+    return { path, rules: found.rules, everyRule };
+  }
   const policy = inForce(policyOf(c, path, text, lastCap, false));
   return { path, rules: policy.rules.filter((rule) => isFor(rule, caller)), everyRule: () => policy.rules };
 }
@@ -117,10 +122,12 @@ function inForce(policy: Policy): Policy {
 // The caller's rules, from kept ones: every rule's identity and cmd resolved, as for a
 // parse, and only the caller's rules made whole. undefined on anything a parse would
 // call a problem, or a kept rule that is not whole: the launch then parses the text,
-// which says what is wrong, and where.
-function keptRulesFor(c: Libc, kept: KeptRules, caller: Caller): LoadedRule[] | undefined {
+// which says what is wrong, and where. `ids` and `files`: each rule's, in order.
+function keptRulesFor(c: Libc, kept: KeptRules, caller: Caller): Resolved & { rules: LoadedRule[] } | undefined {
   const lookups = newLookups();
   const rules: LoadedRule[] = [];
+  const ids: number[] = [];
+  const files: (FileId | undefined)[] = [];
   for (let i = 0; i < kept.count; i++) {
     const identity = kept.identity(i);
     const id = identityId(c, identity, lookups);
@@ -132,10 +139,30 @@ function keptRulesFor(c: Libc, kept: KeptRules, caller: Caller): LoadedRule[] | 
       if ('missing' in found || (found.unsafe !== undefined && !command.pinned)) return undefined;
       file = found.file;
     }
+    ids.push(id);
+    files.push(file);
     if (!identifies(identity.kind, id, caller)) continue;
     const rule = kept.rule(i);
     if (rule === undefined) return undefined;
     rules.push(loaded(rule, id, file));
+  }
+  return { rules, ids, files };
+}
+
+// As lists, not an object a rule: a launch resolves hundreds of rules it never makes whole.
+interface Resolved {
+  ids: number[];
+  files: (FileId | undefined)[];
+}
+
+// Every kept rule made whole, with the id and file it was resolved to; undefined if one
+// is not whole.
+function everyKeptRule(kept: KeptRules, { ids, files }: Resolved): LoadedRule[] | undefined {
+  const rules: LoadedRule[] = [];
+  for (const [i, id] of ids.entries()) {
+    const rule = kept.rule(i);
+    if (rule === undefined) return undefined;
+    rules.push(loaded(rule, id, files[i]));
   }
   return rules;
 }

@@ -5,6 +5,8 @@ import fc from 'fast-check';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parsePolicy } from '../../../src/policy/parse';
+import { libc } from '../../../src/kernel/libc';
+import { loadLaunchPolicy } from '../../../src/policy/load';
 import { storedRules, storeRules, type StoreOptions } from '../../../src/policy/parsed-cache';
 import type { Rule } from '../../../src/policy/rule';
 import { privileged } from '../../helpers/privileged';
@@ -198,6 +200,32 @@ privileged(test, 'every rule reads back as it was parsed, with its identity and 
         assert.equal(kept.command(i), rule.command === undefined ? undefined : { path: rule.command.path, pinned: rule.command.sha256 !== undefined });
       });
     }), { numRuns: 200 });
+  } finally {
+    remove();
+  }
+});
+
+// A denial's closest permit is chosen among every rule: with kept rules, those are made
+// whole with the ids and files the decision was made with, not resolved anew.
+privileged(test, 'a denial under kept rules weighs every rule as the decision resolved it', () => {
+  const { store, directory, remove } = scratch();
+  try {
+    mkdirSync(directory, { recursive: true });
+    const command = join(directory, 'tool');
+    writeFileSync(command, '#!/bin/sh\n', { mode: 0o755 });
+    const policyPath = join(directory, 'capexec.conf');
+    const text = `permit nobody cap net_admin cmd ${command}\npermit root cap net_raw\n`;
+    writeFileSync(policyPath, text, { mode: 0o644 });
+    assert.is(storeRules(text, LAST_CAP, store), undefined);
+    const nobody = { uid: 65534, gids: [65534], name: 'nobody' };
+    const policy = loadLaunchPolicy(libc(), policyPath, LAST_CAP, false, nobody, store);
+    assert.ok(policy);
+    assert.equal(policy.rules.map((rule) => rule.line), [1]);
+    const { ino } = statSync(command, { bigint: true });
+    rmSync(command);
+    const every = policy.everyRule();
+    assert.equal(every.map((rule) => rule.line), [1, 2]);
+    assert.is(every[0]?.file?.ino, ino);
   } finally {
     remove();
   }

@@ -26,7 +26,8 @@ const SECBIT_NO_CAP_AMBIENT_RAISE = 1 << 6;
 const CAP_SETGID = 6;
 const CAP_SETUID = 7;
 const CAP_SETPCAP = 8;
-const LAST_CAP = 40;
+// The highest capability the simulated kernel knows, as Linux 5.9 to 6.x.
+export const LAST_CAP = 40;
 // -1 as a uid_t or gid_t: leave this id as it is.
 const UNCHANGED = 0xffffffff;
 

@@ -28,13 +28,15 @@ interface Stored {
   // As written: a user's name or uid, or `:` and a group's.
   identities: string[];
   commands: (string | null)[];
-  // Whether the cmd is pinned by a sha256, which decides whether an unsafe one is a problem.
-  pinned: boolean[];
+  // The sha256 that pins the cmd, which decides whether an unsafe one is a problem: kept
+  // here alone, so that what a launch reads of every rule and what it makes whole of the
+  // caller's cannot say two things.
+  pins: (string | null)[];
   rests: string[];
 }
 
-// The rest of a rule, beside its identity and cmd path.
-type Rest = Omit<Rule, 'identity' | 'command'> & { sha256: string | undefined; args: readonly string[] | undefined };
+// The rest of a rule, beside its identity, cmd path and pin.
+type Rest = Omit<Rule, 'identity' | 'command'> & { args: readonly string[] | undefined };
 
 // Kept rules, read back: what every rule is for at once, each rule whole when asked.
 export interface KeptRules {
@@ -85,30 +87,31 @@ export function storedRules(text: string, lastCap: number, { path, build }: Stor
     closeSync(fd);
   }
   if (stored?.build !== build || stored.lastCap !== lastCap || stored.policy !== text) return undefined;
-  const { identities, commands, pinned, rests } = stored;
-  if (!Array.isArray(identities) || !Array.isArray(commands) || !Array.isArray(pinned) || !Array.isArray(rests)) return undefined;
+  const { identities, commands, pins, rests } = stored;
+  if (!Array.isArray(identities) || !Array.isArray(commands) || !Array.isArray(pins) || !Array.isArray(rests)) return undefined;
   const count = identities.length;
-  if (commands.length !== count || pinned.length !== count || rests.length !== count) return undefined;
+  if (commands.length !== count || pins.length !== count || rests.length !== count) return undefined;
   for (let i = 0; i < count; i++) {
     const identity: unknown = identities[i];
     const command: unknown = commands[i];
+    const pin: unknown = pins[i];
     if (typeof identity !== 'string' || identity === '' || identity === ':' || typeof rests[i] !== 'string') return undefined;
-    if (command === null ? pinned[i] !== false : !isCommandPath(command) || typeof pinned[i] !== 'boolean') return undefined;
+    if (command === null ? pin !== null : !isCommandPath(command) || (pin !== null && (typeof pin !== 'string' || !SHA256.test(pin)))) return undefined;
   }
   return {
     count,
     identity: (index) => identityOf(identities[index] ?? ''),
     command: (index) => {
       const command = commands[index];
-      return command === null || command === undefined ? undefined : { path: command, pinned: pinned[index] === true };
+      return command === null || command === undefined ? undefined : { path: command, pinned: typeof pins[index] === 'string' };
     },
-    rule: (index) => wholeRule({ identities, commands, pinned, rests }, index, lastCap),
+    rule: (index) => wholeRule({ identities, commands, pins, rests }, index, lastCap),
   };
 }
 
-// A kept rule made whole; undefined when its rest is not of the parser's shape, or says
-// otherwise than its cmd and pin do: a sha256 not pinned, args for a rule without cmd.
-function wholeRule(kept: Pick<Stored, 'identities' | 'commands' | 'pinned' | 'rests'>, index: number, lastCap: number): Rule | undefined {
+// A kept rule made whole; undefined when its rest is not of the parser's shape, or gives
+// args to a rule without cmd.
+function wholeRule(kept: Pick<Stored, 'identities' | 'commands' | 'pins' | 'rests'>, index: number, lastCap: number): Rule | undefined {
   const command = kept.commands[index];
   let rest: unknown;
   try {
@@ -117,11 +120,11 @@ function wholeRule(kept: Pick<Stored, 'identities' | 'commands' | 'pinned' | 're
     return undefined;
   }
   if (command === undefined || !isRest(rest, lastCap)) return undefined;
-  if (command === null ? rest.sha256 !== undefined || rest.args !== undefined : kept.pinned[index] !== (rest.sha256 !== undefined)) return undefined;
-  const { action, keepenv, setenv, caps, sha256, args, line, columns } = rest;
+  if (command === null && rest.args !== undefined) return undefined;
+  const { action, keepenv, setenv, caps, args, line, columns } = rest;
   return {
     action, keepenv, setenv, identity: identityOf(kept.identities[index] ?? ''), caps,
-    command: command === null ? undefined : { path: command, sha256, args }, line, columns,
+    command: command === null ? undefined : { path: command, sha256: kept.pins[index] ?? undefined, args }, line, columns,
   };
 }
 
@@ -134,7 +137,7 @@ function identityOf(text: string): Identity {
 // One that does not sends the launch to the policy.
 function isRest(value: unknown, lastCap: number): value is Rest {
   if (!isObject(value)) return false;
-  const { action, keepenv, setenv, caps, sha256, args, line, columns } = value;
+  const { action, keepenv, setenv, caps, args, line, columns } = value;
   if ((action !== 'permit' && action !== 'deny') || typeof keepenv !== 'boolean' || !Array.isArray(setenv)) return false;
   for (const item of setenv) if (!isSetenvItem(item)) return false;
   if (caps === undefined) {
@@ -143,7 +146,6 @@ function isRest(value: unknown, lastCap: number): value is Rest {
     if (!Array.isArray(caps)) return false;
     for (const cap of caps) if (!Number.isInteger(cap) || cap < 0 || cap > lastCap) return false;
   }
-  if (sha256 !== undefined && (typeof sha256 !== 'string' || !SHA256.test(sha256))) return false;
   if (args !== undefined) {
     if (!Array.isArray(args)) return false;
     for (const arg of args) if (typeof arg !== 'string') return false;
@@ -208,9 +210,9 @@ export function storeRules(text: string, lastCap: number, { path, build }: Store
     policy: text,
     identities: rules.map(({ identity }) => (identity.kind === 'group' ? `:${identity.text}` : identity.text)),
     commands: rules.map(({ command }) => command?.path ?? null),
-    pinned: rules.map(({ command }) => command?.sha256 !== undefined),
+    pins: rules.map(({ command }) => command?.sha256 ?? null),
     rests: rules.map(({ action, keepenv, setenv, caps, command, line, columns }) => {
-      const rest: Rest = { action, keepenv, setenv, caps, sha256: command?.sha256, args: command?.args, line, columns };
+      const rest: Rest = { action, keepenv, setenv, caps, args: command?.args, line, columns };
       return JSON.stringify(rest);
     }),
   };

@@ -121,7 +121,7 @@ privileged(test, 'nothing is kept of a policy with problems, into a directory ot
 
 privileged(test, 'kept rules of a shape the parser never gives are not read: a permit without caps, without a cmd path, a bad entry', () => {
   const { store, remove } = scratch();
-  interface Kept { identities: unknown[]; commands: unknown[]; pinned: unknown[]; rests: unknown[] }
+  interface Kept { identities: unknown[]; commands: unknown[]; pins: unknown[]; rests: unknown[] }
   // Each rule's rest, edited as an object.
   const rests = (edit: (rest: Record<string, unknown>) => unknown) => (kept: Kept): Kept =>
     ({ ...kept, rests: kept.rests.map((rest) => JSON.stringify(edit(JSON.parse(String(rest)) as Record<string, unknown>))) });
@@ -135,8 +135,10 @@ privileged(test, 'kept rules of a shape the parser never gives are not read: a p
       (kept) => ({ ...kept, identities: ['', ':staff'] }),
       (kept) => ({ ...kept, identities: [':', ':staff'] }),
       (kept) => ({ ...kept, identities: [1000, ':staff'] }),
-      (kept) => ({ ...kept, pinned: [false, true] }),
-      (kept) => ({ ...kept, pinned: ['false', false] }),
+      (kept) => ({ ...kept, pins: [null, 'ab'.repeat(32)] }),
+      (kept) => ({ ...kept, pins: ['ab', null] }),
+      (kept) => ({ ...kept, pins: ['AB'.repeat(32), null] }),
+      (kept) => ({ ...kept, pins: [false, null] }),
       (kept) => ({ ...kept, identities: [...kept.identities, 'bob'] }),
       (kept) => ({ ...kept, rests: [...kept.rests.slice(0, 1), {}] }),
       (kept) => ({ ...kept, rests: undefined as unknown as unknown[] }),
@@ -148,13 +150,11 @@ privileged(test, 'kept rules of a shape the parser never gives are not read: a p
       rests((rest) => ({ ...rest, caps: [LAST_CAP + 1] })),
       rests((rest) => ({ ...rest, action: 'allow' })),
       rests((rest) => ({ ...rest, setenv: [{ kind: 'set', name: 'A' }] })),
-      rests((rest) => ({ ...rest, sha256: 'ab' })),
       rests((rest) => ({ ...rest, args: [1] })),
       rests((rest) => ({ ...rest, line: 0 })),
       rests(() => null),
       (kept) => ({ ...kept, rests: kept.rests.map((rest) => String(rest).slice(1)) }),
-      // A sha256 the pinned list does not know of, or args for a rule without cmd.
-      rests((rest) => ({ ...rest, sha256: 'ab'.repeat(32) })),
+      // Args for a rule without cmd.
       rests((rest) => ({ ...rest, args: [] })),
     ];
     assert.ok(keptRules(TEXT, store));

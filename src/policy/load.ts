@@ -130,15 +130,9 @@ function keptRulesFor(c: Libc, kept: KeptRules, caller: Caller): Resolved & { ru
   const files: (FileId | undefined)[] = [];
   for (let i = 0; i < kept.count; i++) {
     const identity = kept.identity(i);
-    const id = identityId(c, identity, lookups);
-    if (id === undefined) return undefined;
-    const command = kept.command(i);
-    let file: FileId | undefined;
-    if (command !== undefined) {
-      const found = commandFile(command.path, lookups);
-      if ('missing' in found || (found.unsafe !== undefined && !command.pinned)) return undefined;
-      file = found.file;
-    }
+    const parts = resolveParts(c, identity, kept.command(i), lookups);
+    if (!('id' in parts)) return undefined;
+    const { id, file } = parts;
     ids.push(id);
     files.push(file);
     if (!identifies(identity.kind, id, caller)) continue;
@@ -223,18 +217,29 @@ function newLookups(): Lookups {
 }
 
 function resolveRule(c: Libc, rule: Rule, lookups: Lookups): { rule: LoadedRule } | { problem: PolicyProblem } {
-  const id = identityId(c, rule.identity, lookups);
-  if (id === undefined) {
+  const command = rule.command === undefined ? undefined : { path: rule.command.path, pinned: rule.command.sha256 !== undefined };
+  const parts = resolveParts(c, rule.identity, command, lookups);
+  if ('id' in parts) return { rule: loaded(rule, parts.id, parts.file) };
+  const { line, columns } = rule;
+  if ('unknown' in parts) {
     const { kind, text } = rule.identity;
-    const column = rule.columns.identity;
-    return { problem: kind === 'user' ? problems.unknownUser(rule.line, column, text) : problems.unknownGroup(rule.line, column, text) };
+    return { problem: kind === 'user' ? problems.unknownUser(line, columns.identity, text) : problems.unknownGroup(line, columns.identity, text) };
   }
-  if (rule.command === undefined) return { rule: loaded(rule, id, undefined) };
-  const { path, sha256 } = rule.command;
-  const found = commandFile(path, lookups);
-  if ('missing' in found) return { problem: problems.cmdMissing(rule.line, rule.columns.command ?? 1, path, found.missing) };
-  if (found.unsafe !== undefined && sha256 === undefined) return { problem: problems.cmdUnsafe(rule.line, rule.columns.command ?? 1, path, found.unsafe) };
-  return { rule: loaded(rule, id, found.file) };
+  const path = command?.path ?? '';
+  return { problem: 'missing' in parts ? problems.cmdMissing(line, columns.command ?? 1, path, parts.missing) : problems.cmdUnsafe(line, columns.command ?? 1, path, parts.unsafe) };
+}
+
+// A rule's identity and cmd, as every load resolves them, parsed or kept: the uid or gid,
+// and the file cmd names, which must be there, and safe unless a sha256 pins its content.
+function resolveParts(c: Libc, identity: Identity, command: { path: string; pinned: boolean } | undefined, lookups: Lookups):
+  { id: number; file: FileId | undefined } | { unknown: true } | { missing: string } | { unsafe: string } {
+  const id = identityId(c, identity, lookups);
+  if (id === undefined) return { unknown: true };
+  if (command === undefined) return { id, file: undefined };
+  const found = commandFile(command.path, lookups);
+  if ('missing' in found) return { missing: found.missing };
+  if (found.unsafe !== undefined && !command.pinned) return { unsafe: found.unsafe };
+  return { id, file: found.file };
 }
 
 // Every property written out, in one order: rules read back from the kept JSON lack

@@ -10,7 +10,8 @@ import type { PathStat, StatFailure } from '../support/trusted-path';
 // by no one else.
 export interface CommandTrustFs {
   lstat(path: string): PathStat | StatFailure;
-  readlink(path: string): string;
+  // undefined when the link cannot be read: it changed since its lstat.
+  readlink(path: string): string | undefined;
 }
 
 const WRITABLE = S_IWGRP | S_IWOTH;
@@ -44,6 +45,7 @@ export function findUnsafeCommand(path: string, fs: CommandTrustFs): string | un
     if (found.kind === 'symlink') {
       if (++links > MAX_LINKS) return `${path} has too many levels of symbolic links`;
       const target = fs.readlink(here);
+      if (target === undefined) return `${here} changed while it was examined`;
       if (target.startsWith('/')) walked = [{ path: '/', stat: root }];
       pending = [...target.split('/').filter((part) => part !== '' && part !== '.'), ...pending];
       continue;

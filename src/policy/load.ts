@@ -276,7 +276,14 @@ function examineCommand(path: string, examined: Lookups['stats']): { file: FileI
     }
     return found;
   };
-  return { file, unsafe: findUnsafeCommand(path, { lstat, readlink: (link) => readlinkSync(link, 'utf8') }) };
+  const readlink = (link: string): string | undefined => {
+    try {
+      return readlinkSync(link, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  return { file, unsafe: findUnsafeCommand(path, { lstat, readlink }) };
 }
 
 // The uid or gid an identity names; undefined when NSS knows no such name.

@@ -34,6 +34,13 @@ test('a directory on the way owned by a user, or writable by others', () => {
   assert.is(findUnsafeCommand('/usr/bin/missing', fs(SYSTEM)), '/usr/bin/missing does not exist');
 });
 
+// lstat() saw a link that readlink() then could not read: the path changed under the
+// walk, which a plain error would have turned into capexec's internal error.
+test('a link that changes while the path is examined is unsafe, not an error', () => {
+  const changing: CommandTrustFs = { ...fs({ ...SYSTEM, '/usr/bin/tool': link('tunctl') }), readlink: () => undefined };
+  assert.is(findUnsafeCommand('/usr/bin/tool', changing), '/usr/bin/tool changed while it was examined');
+});
+
 test('a sticky shared directory: only a root-owned entry in it is safe', () => {
   assert.is(findUnsafeCommand('/tmp/tool', fs({ ...SYSTEM, '/tmp/tool': file() })), undefined);
   assert.is(findUnsafeCommand('/tmp/tool', fs({ ...SYSTEM, '/tmp/tool': file(0o755, 1000) })), '/tmp/tool is in a shared sticky directory and owned by uid 1000');

@@ -43,7 +43,7 @@ function findUser(c: Libc, text: string): Account {
   const what = `--user '${printable(text)}'`;
   const numeric = NUMERIC.test(text);
   if (numeric && Number(text) > MAX_ID) throw new CapexecError('unknown_user', what, `not a uid: the largest is ${MAX_ID}`);
-  const user = numeric ? c.userById(Number(text)) : c.userByName(text);
+  const user = asked(() => (numeric ? c.userById(Number(text)) : c.userByName(text)), 'user_lookup_failed', `cannot look up ${what}`);
   if (user === undefined || user.uid > MAX_ID || user.gid > MAX_ID) {
     const suggestion = numeric ? undefined : closestMatch(text, asked(() => c.userNames(SUGGESTION_CANDIDATES), 'user_lookup_failed', 'cannot list the users'));
     throw new CapexecError('unknown_user', what, numeric ? 'no user has this uid' : 'no such user', {
@@ -57,7 +57,7 @@ function findGroup(c: Libc, text: string, option: string): { name: string; gid: 
   const what = `${option} '${printable(text)}'`;
   const numeric = NUMERIC.test(text);
   if (numeric && Number(text) > MAX_ID) throw new CapexecError('unknown_group', what, `not a gid: the largest is ${MAX_ID}`);
-  const group = numeric ? c.groupById(Number(text)) : c.groupByName(text);
+  const group = asked(() => (numeric ? c.groupById(Number(text)) : c.groupByName(text)), 'group_lookup_failed', `cannot look up ${what}`);
   if (group === undefined || group.gid > MAX_ID) {
     const suggestion = numeric ? undefined : closestMatch(text, asked(() => c.groupNames(SUGGESTION_CANDIDATES), 'group_lookup_failed', 'cannot list the groups'));
     throw new CapexecError('unknown_group', what, numeric ? 'no group has this gid' : 'no such group', {
@@ -67,8 +67,8 @@ function findGroup(c: Libc, text: string, option: string): { name: string; gid: 
   return group;
 }
 
-// A group list or a name list that NSS cannot give (an LDAP server down) is not an
-// empty one: it stops capexec with the call that failed.
+// A user, a group, a group list or a name list that NSS cannot give (an LDAP server
+// down) is not a missing or an empty one: it stops capexec with the call that failed.
 function asked<T>(call: () => T, code: ErrorCode, what: string): T {
   try {
     return call();

@@ -47,7 +47,8 @@ export interface Libc {
   exit(status: number): never;
   setxattr(path: string, name: string, value: Buffer): void;
   // NSS, as getpwnam_r(3), getpwuid_r(3) and getgrnam_r(3): /etc/passwd, LDAP or sssd
-  // alike. undefined when there is no such entry.
+  // alike. undefined when there is no such entry; a SyscallError when NSS cannot say
+  // (EIO, ENOMEM, EMFILE: an LDAP server down), which is no answer about the entry.
   userByName(name: string): Account | undefined;
   userById(uid: number): Account | undefined;
   groupByName(name: string): { name: string; gid: number } | undefined;
@@ -180,7 +181,10 @@ export function bindLibc(koffi: Koffi): Libc {
     const at = Number(pointer - (nss?.strings.address ?? 0n));
     return strings.toString('utf8', at, strings.indexOf(0, at));
   };
-  const lookUp = <T>(call: (record: bigint, strings: bigint, size: number, result: bigint) => number, decode: (record: Buffer) => T): T | undefined => {
+  // What getpwnam_r(3) and the like return for an entry that is not there: 0 with no
+  // result, EPERM, ENOENT, ESRCH or EBADF. Anything else is NSS failing to answer.
+  const NOT_FOUND = [0, 1, 2, 3, 9];
+  const lookUp = <T>(name: string, call: (record: bigint, strings: bigint, size: number, result: bigint) => number, decode: (record: Buffer) => T): T | undefined => {
     nss ??= { record: memory(64), result: memory(8), strings: memory(16384) };
     for (;;) {
       const { record, result, strings } = nss;
@@ -189,7 +193,7 @@ export function bindLibc(koffi: Koffi): Libc {
         nss.strings = memory(strings.view.length * 4);
         continue;
       }
-      // ENOENT, ESRCH and the like from a module that has no such entry: none, as for 0.
+      if (!NOT_FOUND.includes(error)) throw new SyscallError(name, error, errnoName(error), String(strerror(error)));
       if (error !== 0 || result.view.readBigUInt64LE(0) === 0n) return undefined;
       return decode(record.view);
     }
@@ -328,12 +332,12 @@ export function bindLibc(koffi: Koffi): Libc {
       throw new Error('_exit returned');
     },
     setxattr: (path, name, value) => void check('setxattr', setxattr(path, name, value, value.length, 0) as number),
-    userByName: (name) => lookUp((...area) => getpwnam(cString(name), ...area) as number, account),
-    userById: (uid) => lookUp((...area) => getpwuid(uid, ...area) as number, account),
+    userByName: (name) => lookUp('getpwnam_r', (...area) => getpwnam(cString(name), ...area) as number, account),
+    userById: (uid) => lookUp('getpwuid_r', (...area) => getpwuid(uid, ...area) as number, account),
     // struct group on LP64: name, passwd, gid, members.
-    groupByName: (name) => lookUp((...area) => getgrnam(cString(name), ...area) as number,
+    groupByName: (name) => lookUp('getgrnam_r', (...area) => getgrnam(cString(name), ...area) as number,
       (record) => ({ name: stringAt(record.readBigUInt64LE(0)), gid: record.readUInt32LE(16) })),
-    groupById: (gid) => lookUp((...area) => getgrgid(gid, ...area) as number,
+    groupById: (gid) => lookUp('getgrgid_r', (...area) => getgrgid(gid, ...area) as number,
       (record) => ({ name: stringAt(record.readBigUInt64LE(0)), gid: record.readUInt32LE(16) })),
     getgrouplist: (user, gid) => {
       // -1 means the list was too small, and the count says how large it must be.

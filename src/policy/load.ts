@@ -1,7 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import type { Libc } from '../kernel/libc';
 import { isDigits } from '../support/characters';
-import { CapexecError, systemErrorCode } from '../support/errors';
+import { CapexecError, SyscallError, systemErrorCode } from '../support/errors';
 import { printable } from '../support/messages';
 import { findUntrustedTarget, lstatPath, type PathStat, type StatFailure } from '../support/trusted-path';
 import { findUnsafeCommand } from './command-trust';
@@ -221,8 +221,9 @@ function resolveRule(c: Libc, rule: Rule, lookups: Lookups): { rule: LoadedRule 
   const parts = resolveParts(c, rule.identity, command, lookups);
   if ('id' in parts) return { rule: loaded(rule, parts.id, parts.file) };
   const { line, columns } = rule;
+  const { kind, text } = rule.identity;
+  if ('unanswered' in parts) return { problem: problems.identityUnanswered(line, columns.identity, kind, text, parts.unanswered) };
   if ('unknown' in parts) {
-    const { kind, text } = rule.identity;
     return { problem: kind === 'user' ? problems.unknownUser(line, columns.identity, text) : problems.unknownGroup(line, columns.identity, text) };
   }
   const path = command?.path ?? '';
@@ -231,9 +232,16 @@ function resolveRule(c: Libc, rule: Rule, lookups: Lookups): { rule: LoadedRule 
 
 // A rule's identity and cmd, as every load resolves them, parsed or kept: the uid or gid,
 // and the file cmd names, which must be there, and safe unless a sha256 pins its content.
+// `unanswered`: NSS could not say whether the identity exists, and why.
 function resolveParts(c: Libc, identity: Identity, command: { path: string; pinned: boolean } | undefined, lookups: Lookups):
-  { id: number; file: FileId | undefined } | { unknown: true } | { missing: string } | { unsafe: string } {
-  const id = identityId(c, identity, lookups);
+  { id: number; file: FileId | undefined } | { unknown: true } | { unanswered: string } | { missing: string } | { unsafe: string } {
+  let id: number | undefined;
+  try {
+    id = identityId(c, identity, lookups);
+  } catch (error) {
+    if (!(error instanceof SyscallError)) throw error;
+    return { unanswered: `${error.call}: ${error.description}` };
+  }
   if (id === undefined) return { unknown: true };
   if (command === undefined) return { id, file: undefined };
   const found = commandFile(command.path, lookups);

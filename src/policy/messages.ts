@@ -40,6 +40,9 @@ export const problems = {
     at(line, column, `no user '${printable(name)}'`, 'check the name, or give a uid'),
   unknownGroup: (line: number, column: number, name: string) =>
     at(line, column, `no group '${printable(name)}'`, 'check the name, or give a gid'),
+  // NSS did not answer: the name may well be right.
+  identityUnanswered: (line: number, column: number, kind: 'user' | 'group', name: string, why: string) =>
+    at(line, column, `cannot look up ${kind} '${printable(name)}' (${why})`, `check that the ${kind === 'user' ? 'user' : 'group'} database answers: getent ${kind === 'user' ? 'passwd' : 'group'} ${printable(name)}`),
   cmdMissing: (line: number, column: number, path: string, why: string) =>
     at(line, column, `cmd ${printable(path)} ${why}`, 'check the path; a rule for a command that is not there is a typo waiting to happen'),
   cmdUnsafe: (line: number, column: number, path: string, why: string) =>

@@ -365,14 +365,17 @@ export class FakeLibc implements Libc {
   }
 
   userByName(name: string): Account | undefined {
+    this.enter('getpwnam_r');
     return this.state.users.find((user) => user.name === name);
   }
 
   userById(uid: number): Account | undefined {
+    this.enter('getpwuid_r', uid);
     return this.state.users.find((user) => user.uid === uid);
   }
 
   groupByName(name: string): { name: string; gid: number } | undefined {
+    this.enter('getgrnam_r');
     return this.state.groups.find((group) => group.name === name);
   }
 

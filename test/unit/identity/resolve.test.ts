@@ -71,4 +71,16 @@ test('hostile text in a name is escaped in the message', () => {
   assert.is(refusal(request('x\x1b[2J')).what, "--user 'x\\x1b[2J'");
 });
 
+// An LDAP server down is no answer about the user: never "no such user".
+test('a user or group NSS cannot look up stops with the call that failed', () => {
+  const user = refusal(request('www-data'), { getpwnam_r: 'EIO' });
+  assert.is(user.code, 'user_lookup_failed');
+  assert.is(user.what, "cannot look up --user 'www-data'");
+  assert.is(user.why, 'getpwnam_r: fake EIO');
+  assert.is(refusal(request('33'), { getpwuid_r: 'EIO' }).code, 'user_lookup_failed');
+  const group = refusal(request('www-data', { group: 'netadmins' }), { getgrnam_r: 'EIO' });
+  assert.is(group.code, 'group_lookup_failed');
+  assert.is(group.what, "cannot look up --group 'netadmins'");
+});
+
 test.run();

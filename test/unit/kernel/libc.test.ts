@@ -209,6 +209,15 @@ test('getpwnam_r: a null result is "no such user", with 0 or ENOENT', () => {
   assert.is(nssKoffi(() => 2).c.userByName('x'), undefined);
 });
 
+// getpwnam_r(3): 0, ENOENT, ESRCH, EBADF or EPERM mean the name is not there; any other
+// error is NSS failing to answer (an LDAP server down), which must not read as "no such
+// user", nor a buffer NSS still finds too small at 16 MB.
+test('getpwnam_r: an error NSS returns is thrown, not read as no such user', () => {
+  for (const errno of [1, 3, 9]) assert.is(nssKoffi(() => errno).c.userByName('x'), undefined, String(errno));
+  assert.throws(() => nssKoffi(() => 5).c.userByName('x'), syscallError('getpwnam_r', 'EIO'));
+  assert.throws(() => nssKoffi(() => 34).c.userByName('x'), syscallError('getpwnam_r', 'ERANGE'));
+});
+
 test('getgrouplist: a list too small is asked for again at the size it says', () => {
   const sizes: number[] = [];
   const { koffi } = fakeKoffi(ok({

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { currentCaller, namedCaller } from '../../../src/policy/caller';
 import { sha256OfOpened, sha256Reading } from '../../../src/policy/hash';
 import { O_PATH } from '../../../src/kernel/constants';
+import { CapexecError } from '../../../src/support/errors';
 import { FakeLibc, fakeState } from '../../helpers/fake-libc';
 
 test('namedCaller: the account through NSS, by name or uid, with its primary group first and getgrouplist\'s', () => {
@@ -25,6 +26,16 @@ test('currentCaller: the real ids of this process, the real gid first, each gid 
   assert.is(caller.gids[0], process.getgid?.());
   assert.is(new Set(caller.gids).size, caller.gids.length);
   assert.ok((process.getgroups?.() ?? []).every((gid) => caller.gids.includes(gid)));
+});
+
+// The policy matches names: a caller NSS cannot look up is not one without a name.
+test('a caller or a named user NSS cannot look up stops the launch, the --check or the --list', () => {
+  const failing = new FakeLibc(fakeState({ failures: { getpwuid_r: 'EIO', getpwnam_r: 'EIO' } }));
+  const unanswered = (error: unknown): boolean =>
+    error instanceof CapexecError && error.code === 'user_lookup_failed' && /^getpw(uid|nam)_r: fake EIO$/.test(error.why ?? '');
+  assert.throws(() => currentCaller(failing), unanswered);
+  assert.throws(() => namedCaller(failing, 'alice'), unanswered);
+  assert.throws(() => namedCaller(failing, '1000'), unanswered);
 });
 
 test('sha256: of what the fd reads, every chunk handed on; an O_PATH fd hashed through a readable open', () => {

@@ -174,8 +174,11 @@ export function wantsJsonErrors(args: readonly string[]): boolean {
     return parsed['json'] === true && modeFlags(parsed).length === 0;
   } catch {
     const end = args.indexOf('--');
-    const options = end < 0 ? args : args.slice(0, end);
-    return options.includes('--json') && !MODE_FLAGS.some((mode) => options.includes(`--${mode}`));
+    const names = (end < 0 ? args : args.slice(0, end)).flatMap((word) => {
+      if (word.startsWith('--')) return [longName(word)];
+      return word.startsWith('-') ? shortOptions(word).filter((piece) => piece.startsWith('-')).map(optionName) : [];
+    });
+    return names.includes('json') && !MODE_FLAGS.some((mode) => names.includes(mode));
   }
 }
 
@@ -190,6 +193,8 @@ function readOptions(args: readonly string[]): { parsed: minimist.ParsedArgs; co
     },
   });
   if (allOptionArgs.includes(NO_NEW_PRIVS)) parsed[NO_NEW_PRIVS.slice(2)] = true;
+  // In the order given, whichever of the two found them: the first is the one reported.
+  unknown.sort((a, b) => allOptionArgs.indexOf(a) - allOptionArgs.indexOf(b));
   return { parsed, command, unknown };
 }
 
@@ -198,7 +203,7 @@ function readOptions(args: readonly string[]): { parsed: minimist.ParsedArgs; co
 // --no-constructor). It looks such a name up in its own tables, finds Object.prototype's,
 // and throws; these are unknown options instead, as any other it does not know.
 export function minimistInput(optionArgs: readonly string[]): { given: string[]; unknown: string[] } {
-  // minimist reads nothing after a -- as an option (none reaches it from a command line).
+  // minimist reads nothing after a -- as an option; splitAtCommand() lets none through.
   const end = optionArgs.indexOf('--');
   const given: string[] = [];
   const unknown: string[] = [];
@@ -269,6 +274,8 @@ function splitAtCommand(args: readonly string[]): [string[], string[]] {
     if (arg === '--') return [options, args.slice(i + 1)];
     if (!arg.startsWith('-') || arg === '-') break;
     const pieces = arg.startsWith('--') ? [arg] : shortOptions(arg);
+    // `-c--`: -- as -c's value, which minimist would take for the end of the options.
+    if (pieces.length > 1 && pieces.at(-1) === '--') throw missingValue(optionName(pieces.at(-2) ?? ''));
     options.push(...pieces);
     i += 1;
     const last = pieces.at(-1) ?? '';

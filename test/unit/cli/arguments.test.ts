@@ -242,6 +242,13 @@ test('minimist told of the named options parses as when told of all of them', ()
 test('-- as a value is a missing value: minimist would end the options there', () => {
   fails(['--user', 'alice', '--cap', '--', '--reset-env', '--', 'id'], /^--cap needs a capability name$/);
   fails(['--install', '--', '/usr/local'], /^--install needs PREFIX$/);
+  fails(['--user', 'nobody', '-c--', '--clear-groups', '--reset-env', '--', 'id'], /^--cap needs a capability name$/);
+  fails(['--user', 'nobody', '-hc--', '--', 'id'], /^--cap needs a capability name$/);
+});
+
+test('of several unknown options, the first given is the one reported', () => {
+  fails(['--Cap', '--toString', 'true'], /^unknown option '--Cap'$/);
+  fails(['--toString', '--Cap', 'true'], /^unknown option '--toString'$/);
 });
 
 // Asked while another error is reported: it must answer, not throw in turn.
@@ -251,6 +258,9 @@ test('wantsJsonErrors() answers for arguments that do not even split', () => {
   assert.is(wantsJsonErrors(['--json', '--cap', '--install']), false);
   assert.is(wantsJsonErrors(['--json', '--print', '--cap', '--user']), false);
   assert.is(wantsJsonErrors(['--cap', '--user', '--', '--json']), false);
+  assert.is(wantsJsonErrors(['--json', '-hc', '--']), false);
+  assert.is(wantsJsonErrors(['--json', '--install=/usr', '--cap', '--policy']), false);
+  assert.is(wantsJsonErrors(['--json', '-c', '--']), true);
 });
 
 test('an option named like a property of every object is unknown, not a crash', () => {

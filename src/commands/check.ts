@@ -76,7 +76,6 @@ function keep(text: string, lastCap: number): string {
 // (a name with a slash as it is), opened, and decided about as a launch decides.
 function answer(c: Libc, policy: Policy, query: CheckQuery, lastCap: number): number {
   const caller = namedCaller(c, query.user);
-  if (caller === undefined) throw new CapexecError('unknown_user', report.noSuchUser(query.user), undefined, { fix: 'check the name: getent passwd NAME' });
   const caps = resolveCapNames(query.caps, lastCap);
   const [name = Buffer.alloc(0), ...args] = argvEntries(rawArgvTail(query.command));
   const opened = openCommand(c, resolveCommand(name, Buffer.from(POLICY_PATH_VARIABLE)));

@@ -24,12 +24,21 @@ export interface PolicyLaunch {
 
 // A launch by a user other than root: the policy decides, and the decision is logged.
 // Without a policy file (and an executable that does not require one) capexec works as
-// it always has, and the launch is logged all the same.
+// it always has, and the launch is logged all the same. A caller NSS cannot look up
+// stops the launch either way, logged under the uid.
 export function applyPolicy(c: Libc, caps: readonly number[], command: OpenedCommand, argv: RawArgv, lastCap: number): PolicyLaunch {
-  const caller = currentCaller(c);
   const commandLine = Buffer.concat([command.path, Buffer.alloc(1), argumentsBlock(argv)]);
-  const logged = (rule: string | undefined, denied: boolean): void =>
-    audit(c, { user: caller.name, caps, pwd: workingDirectory(), rule, command: commandLine, denied });
+  const log = (user: string, rule: string | undefined, denied: boolean): void =>
+    audit(c, { user, caps, pwd: workingDirectory(), rule, command: commandLine, denied });
+  let caller: Caller;
+  try {
+    caller = currentCaller(c);
+  } catch (error) {
+    log(String(process.getuid?.() ?? -1), undefined, true);
+    throw error;
+  }
+  const { name } = caller;
+  const logged = (rule: string | undefined, denied: boolean): void => log(name, rule, denied);
   let policy;
   try {
     policy = loadLaunchPolicy(c, POLICY_PATH, lastCap, policyRequired(), caller);

@@ -1,6 +1,6 @@
 import type { Account, Libc } from '../kernel/libc';
 import { CapexecError, SyscallError } from '../support/errors';
-import { printable } from '../support/messages';
+import { resolveIdentity } from '../identity/resolve';
 import type { Caller } from './match';
 
 // Who asks, as the policy matches it: the real uid, and the real gid with the
@@ -14,17 +14,16 @@ export function currentCaller(c: Libc): Caller {
   return { uid, gids, name: account?.name ?? String(uid) };
 }
 
-// Another user, for capexec --check --user: their groups as a login would give them,
-// from NSS (getgrouplist). undefined when NSS knows no such user.
-export function namedCaller(c: Libc, name: string): Caller | undefined {
-  const account = answered(() => (/^\d+$/.test(name) ? c.userById(Number(name)) : c.userByName(name)), `cannot look up user '${printable(name)}'`, `getent passwd ${printable(name)}`);
-  if (account === undefined) return undefined;
-  const gids = [account.gid, ...c.getgrouplist(account.name, account.gid).filter((gid) => gid !== account.gid)];
-  return { uid: account.uid, gids, name: account.name };
+// Another user, for capexec --check --user: resolved as --user resolves one, with the
+// groups a login would give them (getgrouplist), the primary group first.
+export function namedCaller(c: Libc, name: string): Caller {
+  const target = resolveIdentity(c, { user: name, group: undefined, groups: undefined, clearGroups: false });
+  return { uid: target.uid, gids: [target.gid, ...target.groups.filter((gid) => gid !== target.gid)], name: target.user.name };
 }
 
-// A user NSS cannot say anything about (an LDAP server down) is not a user without a
-// name: the policy matches names, and a launch, a --check or a --list stops instead.
+// A caller NSS cannot say anything about (an LDAP server down) is not one without a
+// name: ${USER} in a rule's args, CAPEXEC_USER and the audit line name the caller, so a
+// launch or a --list stops instead.
 function answered(lookUp: () => Account | undefined, what: string, check: string): Account | undefined {
   try {
     return lookUp();

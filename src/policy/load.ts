@@ -53,9 +53,8 @@ export function readCandidatePolicy(c: Libc, path: string, lastCap: number): Pol
   }
 }
 
-function policyOf(c: Libc, path: string, text: string, lastCap: number, warnings: boolean): Policy {
+function policyOf(c: Libc, path: string, text: string, lastCap: number, warnings: boolean, lookups = newLookups()): Policy {
   const parsed = parsePolicy(text, lastCap);
-  const lookups = newLookups();
   const rules: LoadedRule[] = [];
   const found = [...parsed.problems];
   for (const rule of parsed.rules) {
@@ -91,14 +90,17 @@ export function loadLaunchPolicy(c: Libc, path: string, lastCap: number, require
   const text = readPolicyText(path);
   if (text === undefined) return noPolicy(path, required);
   const kept = storedRules(text, lastCap, store);
-  const found = kept === undefined ? undefined : keptRulesFor(c, kept, caller);
+  // Shared by the kept rules and a parse after them: a name NSS cannot answer for is
+  // asked once, not again for every rule and again by the parse.
+  const lookups = newLookups();
+  const found = kept === undefined ? undefined : keptRulesFor(c, kept, caller, lookups);
   if (kept !== undefined && found !== undefined) {
     // The very ids and files the decision was made with; a kept rule that is not whole
     // after all sends the denial to the text.
-    const everyRule = (): LoadedRule[] => everyKeptRule(kept, found) ?? inForce(policyOf(c, path, text, lastCap, false)).rules;
+    const everyRule = (): LoadedRule[] => everyKeptRule(kept, found) ?? inForce(policyOf(c, path, text, lastCap, false, lookups)).rules;
     return { path, rules: found.rules, everyRule };
   }
-  const policy = inForce(policyOf(c, path, text, lastCap, false));
+  const policy = inForce(policyOf(c, path, text, lastCap, false, lookups));
   return { path, rules: policy.rules.filter((rule) => isFor(rule, caller)), everyRule: () => policy.rules };
 }
 
@@ -123,8 +125,7 @@ function inForce(policy: Policy): Policy {
 // parse, and only the caller's rules made whole. undefined on anything a parse would
 // call a problem, or a kept rule that is not whole: the launch then parses the text,
 // which says what is wrong, and where. `ids` and `files`: each rule's, in order.
-function keptRulesFor(c: Libc, kept: KeptRules, caller: Caller): Resolved & { rules: LoadedRule[] } | undefined {
-  const lookups = newLookups();
+function keptRulesFor(c: Libc, kept: KeptRules, caller: Caller, lookups: Lookups): Resolved & { rules: LoadedRule[] } | undefined {
   const rules: LoadedRule[] = [];
   const ids: number[] = [];
   const files: (FileId | undefined)[] = [];
@@ -205,8 +206,9 @@ function fileFix(path: string, at: string): string {
 // repeat it: a site's policy names a few groups and programs over and over, and each
 // NSS lookup and each walk up a cmd's path is paid at every launch.
 interface Lookups {
-  users: Map<string, number | undefined>;
-  groups: Map<string, number | undefined>;
+  // undefined: no such name; a SyscallError: NSS could not say, asked once all the same.
+  users: Map<string, number | undefined | SyscallError>;
+  groups: Map<string, number | undefined | SyscallError>;
   commands: Map<string, { file: FileId; unsafe: string | undefined } | { missing: string }>;
   // The directories cmd paths share (/, /usr, /usr/bin) are examined once.
   stats: Map<string, PathStat | StatFailure>;
@@ -294,15 +296,22 @@ function examineCommand(path: string, examined: Lookups['stats']): { file: FileI
   return { file, unsafe: findUnsafeCommand(path, { lstat, readlink }) };
 }
 
-// The uid or gid an identity names; undefined when NSS knows no such name.
+// The uid or gid an identity names; undefined when NSS knows no such name. Throws the
+// SyscallError of a lookup NSS could not answer.
 function identityId(c: Libc, { kind, text }: Identity, lookups: Lookups): number | undefined {
   // One map a kind, asked first: a policy of hundreds of rules names a few identities.
   const ids = kind === 'user' ? lookups.users : lookups.groups;
   let found = ids.get(text);
   if (found === undefined && !ids.has(text)) {
-    // A uid or gid as the parser takes one: at most 10 digits.
-    found = isDigits(text, 10) ? Number(text) : kind === 'user' ? c.userByName(text)?.uid : c.groupByName(text)?.gid;
+    try {
+      // A uid or gid as the parser takes one: at most 10 digits.
+      found = isDigits(text, 10) ? Number(text) : kind === 'user' ? c.userByName(text)?.uid : c.groupByName(text)?.gid;
+    } catch (error) {
+      if (!(error instanceof SyscallError)) throw error;
+      found = error;
+    }
     ids.set(text, found);
   }
+  if (found instanceof SyscallError) throw found;
   return found;
 }

@@ -1,4 +1,4 @@
-import { printable } from '../support/messages';
+import { printable, shellWord } from '../support/messages';
 import type { PolicyProblem } from './rule';
 
 // Every message about capexec.conf is worded here, so they read alike and every piece of
@@ -42,7 +42,7 @@ export const problems = {
     at(line, column, `no group '${printable(name)}'`, 'check the name, or give a gid'),
   // NSS did not answer: the name may well be right.
   identityUnanswered: (line: number, column: number, kind: 'user' | 'group', name: string, why: string) =>
-    at(line, column, `cannot look up ${kind} '${printable(name)}' (${why})`, `check that the ${kind === 'user' ? 'user' : 'group'} database answers: getent ${kind === 'user' ? 'passwd' : 'group'} ${printable(name)}`),
+    at(line, column, `cannot look up ${kind} '${printable(name)}' (${why})`, `check that the ${kind} database answers: getent ${kind === 'user' ? 'passwd' : 'group'} ${shellWord(name)}`),
   cmdMissing: (line: number, column: number, path: string, why: string) =>
     at(line, column, `cmd ${printable(path)} ${why}`, 'check the path; a rule for a command that is not there is a typo waiting to happen'),
   cmdUnsafe: (line: number, column: number, path: string, why: string) =>
@@ -93,7 +93,6 @@ export const report = {
   permit: (where: string) => `permit ${where}`,
   deny: (where: string | undefined) => `deny ${where ?? '(no rule)'}`,
   rootNeedsNoRule: 'root needs no rule',
-  noSuchUser: (name: string) => `no user '${printable(name)}'`,
   listHeader: (path: string, user: string, uid: number, gids: readonly number[]) =>
     `rules in ${printable(path)} for ${printable(user)} (uid ${uid}, gids ${gids.join(',')}); the last that fits a launch decides:`,
   listNone: (path: string, user: string) => `no rule in ${printable(path)} is for ${printable(user)}, so capexec refuses every launch of theirs`,

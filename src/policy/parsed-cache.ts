@@ -11,15 +11,15 @@ import type { Identity, Rule } from './rule';
 // at every launch, although the text seldom changes. So root's capexec --check of the
 // installed policy keeps the parsed rules here, with the very text they were parsed
 // from; a launch uses them only while the policy's text is the same, and parses the
-// file itself on any doubt. Names and cmd paths are never kept: they are
+// file itself on any doubt. What names and cmd paths resolve to is never kept: they are
 // resolved at each launch, as users, groups and files change without the policy.
 export const PARSED_POLICY_PATH = '/var/cache/capexec/capexec.conf.parsed';
 
 // What the rules were parsed by, and for: another build of capexec, or a kernel that
 // knows other capabilities, may read the same text otherwise. Each launch resolves every
-// rule's identity and cmd, but can only be decided by the caller's own rules: so those
-// two are kept apart, in order, and the rest of each rule is JSON text of its own, parsed
-// only for a rule that is the caller's. Hundreds of rules then cost a launch hundreds of
+// rule's identity and cmd, but can only be decided by the caller's own rules: so each
+// rule's identity, cmd path and pin are kept apart, in order, and the rest of it is JSON
+// text of its own, parsed only for a rule that is the caller's. Hundreds of rules then cost a launch hundreds of
 // strings, not hundreds of objects to read, check and collect.
 interface Stored {
   build: string;

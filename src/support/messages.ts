@@ -13,6 +13,13 @@ export function printable(value: string | Buffer): string {
   return out;
 }
 
+// A name as a word of a command to paste into a shell: as it is when the shell would
+// read nothing else into it, otherwise in single quotes; printable() either way.
+export function shellWord(text: string): string {
+  const shown = printable(text);
+  return /^[\w@%+=:,./-]+$/.test(shown) ? shown : `'${shown.replaceAll("'", "'\\''")}'`;
+}
+
 // The error line, then its findings. The error's own fix assumes the
 // usual cause; once a finding names the actual one, the finding's fix is the one to follow.
 // A file's permission bits as ls(1) and chmod(1) write them: `0755`, `1777`.

@@ -94,7 +94,7 @@ test('--check: what is not a verdict is capexec\'s own error, exit 125 or 127', 
   assert.is(missing.stderr, `capexec: ${join(dir, 'no-such.conf')} does not exist (give the path of the file to check)`);
   const path = write('empty.conf', '');
   const noUser = await capexec('--check', path, '--user', 'no-such-user-here', '--cap', 'net_admin', '--', 'true');
-  assert.equal([noUser.exitCode, noUser.stderr], [125, "capexec: no user 'no-such-user-here' (check the name: getent passwd NAME)"]);
+  assert.equal([noUser.exitCode, noUser.stderr], [125, "capexec: --user 'no-such-user-here': no such user (getent passwd lists the users)"]);
   const noCommand = await capexec('--check', path, '--user', 'nobody', '--cap', 'net_admin', '--', 'no-such-command-here');
   assert.is(noCommand.exitCode, 127);
   const empty = await capexec('--check', path);

@@ -77,6 +77,7 @@ test('a user or group NSS cannot look up stops with the call that failed', () =>
   assert.is(user.code, 'user_lookup_failed');
   assert.is(user.what, "cannot look up --user 'www-data'");
   assert.is(user.why, 'getpwnam_r: fake EIO');
+  assert.is(user.fix, 'check that NSS answers: getent passwd www-data');
   assert.is(refusal(request('33'), { getpwuid_r: 'EIO' }).code, 'user_lookup_failed');
   const group = refusal(request('www-data', { group: 'netadmins' }), { getgrnam_r: 'EIO' });
   assert.is(group.code, 'group_lookup_failed');

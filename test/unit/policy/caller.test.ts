@@ -15,9 +15,12 @@ test('namedCaller: the account through NSS, by name or uid, with its primary gro
     users: [{ name: 'alice', uid: 1000, gid: 1000, home: '/home/alice', shell: '/bin/sh' }],
     groups: [{ name: 'alice', gid: 1000, members: ['alice'] }, { name: 'netadmins', gid: 500, members: ['alice'] }, { name: 'sudo', gid: 27, members: ['bob', 'alice'] }, { name: 'staff', gid: 50, members: ['bob'] }],
   }));
-  assert.equal(namedCaller(c, 'alice'), { uid: 1000, gids: [1000, 500, 27], name: 'alice' });
-  assert.equal(namedCaller(c, '1000'), { uid: 1000, gids: [1000, 500, 27], name: 'alice' });
-  assert.is(namedCaller(c, 'bob'), undefined);
+  assert.equal(namedCaller(c, 'alice'), { uid: 1000, gids: [1000, 27, 500], name: 'alice' });
+  assert.equal(namedCaller(c, '1000'), { uid: 1000, gids: [1000, 27, 500], name: 'alice' });
+  const unknown = (error: unknown): boolean => error instanceof CapexecError && error.code === 'unknown_user';
+  assert.throws(() => namedCaller(c, 'bob'), unknown);
+  // A uid beyond 32 bits, which koffi would cut to another (4294967296 to root).
+  assert.throws(() => namedCaller(c, '4294967296'), unknown);
 });
 
 test('currentCaller: the real ids of this process, the real gid first, each gid once', () => {
@@ -36,6 +39,9 @@ test('a caller or a named user NSS cannot look up stops the launch, the --check 
   assert.throws(() => currentCaller(failing), unanswered);
   assert.throws(() => namedCaller(failing, 'alice'), unanswered);
   assert.throws(() => namedCaller(failing, '1000'), unanswered);
+  const noGroups = new FakeLibc(fakeState({ failures: { getgrouplist: 'EIO' } }));
+  assert.throws(() => namedCaller(noGroups, 'nobody'), (error: unknown) =>
+    error instanceof CapexecError && error.code === 'group_lookup_failed' && error.fix === 'check that NSS answers: getent initgroups nobody');
 });
 
 test('sha256: of what the fd reads, every chunk handed on; an O_PATH fd hashed through a readable open', () => {

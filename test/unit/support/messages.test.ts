@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CapexecError, SyscallError } from '../../../src/support/errors';
-import { errorLines, printable, unexpectedErrorLine } from '../../../src/support/messages';
+import { execFileSync } from 'node:child_process';
+import { errorLines, printable, shellWord, unexpectedErrorLine } from '../../../src/support/messages';
 
 test('printable escapes control bytes, non-ASCII bytes and backslashes', () => {
   assert.is(printable('tap0'), 'tap0');
@@ -39,6 +40,16 @@ test('an error keeps its code and cause', () => {
 test('unexpected errors still give one line and no stack', () => {
   assert.is(unexpectedErrorLine(new SyscallError('capset', 1, 'EPERM', 'Operation not permitted')), 'capexec: capset: Operation not permitted');
   assert.is(unexpectedErrorLine(new Error('boom\n    at x')), 'capexec: internal error: boom');
+});
+
+// A fix names the command to paste: whatever the name, the shell reads back exactly the
+// printable() form as one word.
+test('shellWord: one word to the shell, the printable form of the name', () => {
+  for (const name of ['www-data', 'a b', "o'brien", '$(id)', '`id`', 'x;rm -rf ~', 'tab\there', '*', '-n', 'caf\u00e9']) {
+    const word = shellWord(name);
+    assert.is(execFileSync('/bin/sh', ['-c', `printf %s ${word}`], { encoding: 'latin1' }), printable(name), name);
+  }
+  assert.is(shellWord('www-data'), 'www-data');
 });
 
 test.run();

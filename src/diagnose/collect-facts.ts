@@ -9,6 +9,7 @@ import { parseRange, parseUnsigned, type MountEntry } from '../kernel/proc-parse
 import { CapexecError, probe, SyscallError, systemErrorCode } from '../support/errors';
 import { closeCommand, openCommand, type OpenedCommand } from '../exec/open-command';
 import { askPolicy } from '../policy/ask';
+import type { Caller } from '../policy/match';
 import { currentCaller } from '../policy/caller';
 import { loadPolicy, POLICY_PATH, type Policy } from '../policy/load';
 import { policyRequired } from '../policy/required';
@@ -110,7 +111,13 @@ function policyFacts(c: Libc, requested: readonly number[], command: CommandToIn
     throw error;
   }
   try {
-    const caller = currentCaller(c);
+    let caller: Caller;
+    try {
+      caller = currentCaller(c);
+    } catch (error) {
+      if (!(error instanceof CapexecError)) throw error;
+      return { kind: 'unanswered', what: `${error.what}: ${error.why ?? ''}`, fix: error.fix ?? 'getent passwd' };
+    }
     const { decision, closest } = askPolicy(c, policy.rules, caller, requested, opened, command.args);
     if (decision.permit) return { kind: 'permit', path: policy.path, line: decision.rule.line };
     return {

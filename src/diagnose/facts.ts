@@ -59,7 +59,9 @@ export type PolicyFacts =
   | { kind: 'permit'; path: string; line: number }
   | { kind: 'deny'; path: string; user: string; line: number | undefined; closest: { line: number; differences: readonly string[] } | undefined }
   // A policy a launch cannot use (broken, unsafe, or required and missing): it refuses all.
-  | { kind: 'unusable'; what: string; fix: string };
+  | { kind: 'unusable'; what: string; fix: string }
+  // A caller NSS cannot look up (an LDAP server down): the launch stops before deciding.
+  | { kind: 'unanswered'; what: string; fix: string };
 
 export interface Facts {
   requested: readonly number[];

@@ -230,6 +230,9 @@ export function policyDenied(policy: Exclude<PolicyFacts, { kind: 'permit' }>, c
   if (policy.kind === 'unusable') {
     return { id: 'policy_denied', severity: 'error', message: `${policy.what}, so every launch by a user other than root is refused`, fix: policy.fix };
   }
+  if (policy.kind === 'unanswered') {
+    return { id: 'policy_denied', severity: 'error', message: `${policy.what}, so the launch is refused before the policy decides`, fix: policy.fix };
+  }
   const refused = `${denial.what(policy.user, capsText(caps), command ?? 'the command')}: ${denial.why(policy.path, policy.line)}`;
   return { id: 'policy_denied', severity: 'error', message: `${refused}; ${denial.closest(policy.path, policy.closest)}`, fix: denial.fix };
 }

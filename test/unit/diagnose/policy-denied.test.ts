@@ -33,4 +33,12 @@ test('a policy a launch cannot use refuses every launch, with its own fix', () =
   assert.is(finding?.fix, 'check the name, or give a uid; capexec --check lists every problem');
 });
 
+// NSS down: the caller's launch stops before the policy decides, which --doctor says
+// among its other findings rather than in place of them.
+test('a caller NSS cannot look up is a finding of its own', () => {
+  const [finding] = checkPolicyDenied(facts({ command: tunctl, policy: { kind: 'unanswered', what: 'cannot look up uid 1000, who runs capexec: getpwuid_r: Input/output error', fix: 'check that the user database answers: getent passwd 1000' } }));
+  assert.is(finding?.message, 'cannot look up uid 1000, who runs capexec: getpwuid_r: Input/output error, so the launch is refused before the policy decides');
+  assert.is(finding?.severity, 'error');
+});
+
 test.run();

@@ -1,4 +1,5 @@
 import type { Account, Libc } from '../kernel/libc';
+import { isDigits } from '../support/characters';
 import { CapexecError, SyscallError, type ErrorCode } from '../support/errors';
 import { printable, shellWord } from '../support/messages';
 import { closestMatch } from '../support/suggest';
@@ -25,7 +26,6 @@ export interface IdentityRequest {
 const SUGGESTION_CANDIDATES = 10000;
 // -1 means "leave unchanged" to setresuid(2) and setresgid(2): never an id to switch to.
 const MAX_ID = 0xfffffffe;
-const NUMERIC = /^\d{1,10}$/;
 
 // USER's primary group and the groups the database lists USER in, as initgroups(3)
 // and su(1) give them, unless --group, --groups or --clear-groups say otherwise.
@@ -41,7 +41,7 @@ export function resolveIdentity(c: Libc, request: IdentityRequest): TargetIdenti
 
 function findUser(c: Libc, text: string): Account {
   const what = `--user '${printable(text)}'`;
-  const numeric = NUMERIC.test(text);
+  const numeric = isDigits(text, 10);
   if (numeric && Number(text) > MAX_ID) throw new CapexecError('unknown_user', what, `not a uid: the largest is ${MAX_ID}`);
   const user = asked(() => (numeric ? c.userById(Number(text)) : c.userByName(text)), 'user_lookup_failed', `cannot look up ${what}`, `getent passwd ${shellWord(text)}`);
   if (user === undefined || user.uid > MAX_ID || user.gid > MAX_ID) {
@@ -55,7 +55,7 @@ function findUser(c: Libc, text: string): Account {
 
 function findGroup(c: Libc, text: string, option: string): { name: string; gid: number } {
   const what = `${option} '${printable(text)}'`;
-  const numeric = NUMERIC.test(text);
+  const numeric = isDigits(text, 10);
   if (numeric && Number(text) > MAX_ID) throw new CapexecError('unknown_group', what, `not a gid: the largest is ${MAX_ID}`);
   const group = asked(() => (numeric ? c.groupById(Number(text)) : c.groupByName(text)), 'group_lookup_failed', `cannot look up ${what}`, `getent group ${shellWord(text)}`);
   if (group === undefined || group.gid > MAX_ID) {
@@ -70,7 +70,7 @@ function findGroup(c: Libc, text: string, option: string): { name: string; gid: 
 // A user, a group, a group list or a name list that NSS cannot give (an LDAP server
 // down) is not a missing or an empty one: it stops capexec with the call that failed.
 // `check`: the getent(1) command that asks NSS the same.
-function asked<T>(call: () => T, code: ErrorCode, what: string, check: string): T {
+export function asked<T>(call: () => T, code: ErrorCode, what: string, check: string): T {
   try {
     return call();
   } catch (error) {

@@ -1,6 +1,5 @@
-import type { Account, Libc } from '../kernel/libc';
-import { CapexecError, SyscallError } from '../support/errors';
-import { resolveIdentity } from '../identity/resolve';
+import type { Libc } from '../kernel/libc';
+import { asked, resolveIdentity } from '../identity/resolve';
 import type { Caller } from './match';
 
 // Who asks, as the policy matches it: the real uid, and the real gid with the
@@ -10,7 +9,10 @@ export function currentCaller(c: Libc): Caller {
   const uid = process.getuid?.() ?? -1;
   // Node's getgroups() may list the effective gid, often the real one again.
   const gids = [...new Set([process.getgid?.() ?? -1, ...(process.getgroups?.() ?? [])])];
-  const account = answered(() => c.userById(uid), `cannot look up uid ${uid}, who runs capexec`, `getent passwd ${uid}`);
+  // A caller NSS cannot say anything about (an LDAP server down) is not one without a
+  // name: ${USER} in a rule's args, CAPEXEC_USER and the audit line name the caller, so
+  // a launch or a --list stops instead.
+  const account = asked(() => c.userById(uid), 'user_lookup_failed', `cannot look up uid ${uid}, who runs capexec`, `getent passwd ${uid}`);
   return { uid, gids, name: account?.name ?? String(uid) };
 }
 
@@ -19,16 +21,4 @@ export function currentCaller(c: Libc): Caller {
 export function namedCaller(c: Libc, name: string): Caller {
   const target = resolveIdentity(c, { user: name, group: undefined, groups: undefined, clearGroups: false });
   return { uid: target.uid, gids: [target.gid, ...target.groups.filter((gid) => gid !== target.gid)], name: target.user.name };
-}
-
-// A caller NSS cannot say anything about (an LDAP server down) is not one without a
-// name: ${USER} in a rule's args, CAPEXEC_USER and the audit line name the caller, so a
-// launch or a --list stops instead.
-function answered(lookUp: () => Account | undefined, what: string, check: string): Account | undefined {
-  try {
-    return lookUp();
-  } catch (error) {
-    if (!(error instanceof SyscallError)) throw error;
-    throw new CapexecError('user_lookup_failed', what, `${error.call}: ${error.description}`, { fix: `check that the user database answers: ${check}`, cause: error });
-  }
 }

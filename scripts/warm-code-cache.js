@@ -44,6 +44,7 @@ exported.snapshotStdioFlags(c);
 exported.socketActivationFds(c, process.pid);
 c.getenv('PATH');
 c.environ();
+exported.argvEntries(c.environBlock());
 
 // Root's launch, reading half, which runs before and after the sets shrink: nothing
 // here changes an id or a set, and a build machine where a step refuses has still

@@ -17,8 +17,8 @@ export interface Libc {
   unblockAllSignals(): void;
   getenv(name: string): Buffer | undefined;
   environ(): bigint;
-  // The entries of environ, byte for byte.
-  environEntries(): Buffer[];
+  // The entries of environ, byte for byte, as NUL-ended strings back to back.
+  environBlock(): { block: Buffer; count: number };
   // execveat(fd, "", argv, envp, AT_EMPTY_PATH): runs the very file fd names.
   execveat(fd: number, argv: bigint, envp: bigint): SyscallError;
   // open(2) of a path as bytes, with these flags; the fd, or a SyscallError.
@@ -131,6 +131,8 @@ export function bindLibc(koffi: Koffi): Libc {
   const argzCount = later('size_t argz_count(void *argz, size_t len)');
   const argzExtract = later('void argz_extract(void *argz, size_t len, void *argv)');
   const argzStringify = later('void argz_stringify(void *argz, size_t len, int sep)');
+  const argzCreate = later('int argz_create(void *argv, void *argz, void *len)');
+  const free = later('void free(void *pointer)');
   const strpbrk = later('void *strpbrk(void *s, void *accept)');
   const execveat = later('int execveat(int fd, const char *path, void *argv, void *envp, int flags)');
   const open = later('int open(void *path, int flags, ...)');
@@ -282,15 +284,22 @@ export function bindLibc(koffi: Koffi): Libc {
       return Buffer.copyBytesFrom(new Uint8Array(koffi.view(pointer, length)));
     },
     environ: () => koffi.decode(environ, 'void *') as bigint,
-    environEntries: () => {
-      const entries: Buffer[] = [];
-      const base = koffi.decode(environ, 'void *') as bigint | null;
-      if (base === null) return entries;
-      for (let i = 0; ; i++) {
-        const pointer = Buffer.from(koffi.view(base + BigInt(8 * i), 8)).readBigUInt64LE(0);
-        if (pointer === 0n) return entries;
-        const length = Number(strlen(pointer) as bigint | number);
-        entries.push(Buffer.copyBytesFrom(new Uint8Array(koffi.view(pointer, length))));
+    // argz_create(3) copies every entry into one block, where a view and a strlen() of
+    // each took a policy launch 15 µs an entry.
+    environBlock: () => {
+      const vector = koffi.decode(environ, 'void *') as bigint | null;
+      if (vector === null) return { block: Buffer.alloc(0), count: 0 };
+      const argz = Buffer.alloc(8);
+      const length = Buffer.alloc(8);
+      const error = argzCreate(vector, argz, length) as number;
+      if (error !== 0) throw new SyscallError('argz_create', error, errnoName(error), String(strerror(error)));
+      const address = argz.readBigUInt64LE(0);
+      const size = Number(length.readBigUInt64LE(0));
+      if (size === 0) return { block: Buffer.alloc(0), count: 0 };
+      try {
+        return { block: Buffer.copyBytesFrom(new Uint8Array(koffi.view(address, size))), count: Number(argzCount(address, size) as bigint | number) };
+      } finally {
+        free(address);
       }
     },
     execveat: (fd, argv, envp) => {

@@ -75,7 +75,7 @@ export function applyPolicy(c: Libc, caps: readonly number[], command: OpenedCom
   const run = rule.command?.sha256 === undefined ? command : pinned.opened();
   if (run !== command) pinned.keep();
   else pinned.discard();
-  return { command: run, environment: block(policyEnvironment(c.environEntries(), rule, caller.name)) };
+  return { command: run, environment: block(policyEnvironment(argvEntries(c.environBlock()), rule, caller.name)) };
 }
 
 function workingDirectory(): Buffer {
@@ -106,7 +106,8 @@ function refusal(
 
 // The environment entries as one NUL-separated block, the form execCommand() takes.
 function block(entries: readonly Buffer[]): RawArgv {
-  return { block: Buffer.concat(entries.flatMap((entry) => [entry, Buffer.alloc(1)])), count: entries.length };
+  const end = Buffer.alloc(1);
+  return { block: Buffer.concat(entries.flatMap((entry) => [entry, end])), count: entries.length };
 }
 
 // A rule's sha256 is checked on a sealed memfd copy of the command, and that copy is what

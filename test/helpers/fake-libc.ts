@@ -267,8 +267,9 @@ export class FakeLibc implements Libc {
     return 0n;
   }
 
-  environEntries(): Buffer[] {
-    return Object.entries(this.state.env).map(([name, value]) => Buffer.from(`${name}=${value}`));
+  environBlock(): { block: Buffer; count: number } {
+    const entries = Object.entries(this.state.env);
+    return { block: Buffer.from(entries.map(([name, value]) => `${name}=${value}\0`).join('')), count: entries.length };
   }
 
   execveat(fd: number, argv: bigint, envp: bigint): SyscallError {

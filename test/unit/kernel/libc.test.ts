@@ -65,6 +65,21 @@ test('argz_count and argz_extract, in the real glibc: a pointer to each string o
   assert.is(offsets[4], 0n);
 });
 
+test('environBlock, in the real glibc: every entry of environ byte for byte, NUL-ended, back to back', () => {
+  const c = libc();
+  c.setenv('CAPEXEC_TEST_BYTES', Buffer.from([0xff, 0x3d, 0x41]));
+  try {
+    const { block, count } = c.environBlock();
+    const entries = block.toString('latin1').split('\0');
+    assert.is(entries.pop(), '');
+    assert.is(entries.length, count);
+    assert.ok(entries.includes('CAPEXEC_TEST_BYTES=\xff=A'));
+    assert.equal(entries.map((entry) => entry.slice(0, entry.indexOf('='))).sort(), Object.keys(process.env).sort());
+  } finally {
+    delete process.env['CAPEXEC_TEST_BYTES'];
+  }
+});
+
 test('a call returning -1 throws the errno by name, with strerror text', () => {
   const { koffi } = fakeKoffi(ok({ capset: () => [-1, ERRNO.EPERM], getxattr: () => [-1, ERRNO.EPERM] }));
   const c = bindLibc(koffi);

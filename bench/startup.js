@@ -19,9 +19,16 @@ const { buildFloor } = require('./floor.js');
 
 const root = path.resolve(__dirname, '..');
 const NOBODY = { uid: 65534, gid: 65534 };
-// Only PATH: NODE_EXTRA_CA_CERTS, NODE_OPTIONS and the like from the caller's
-// environment would change what Node does at start-up.
+// Nothing of the caller's environment: NODE_EXTRA_CA_CERTS, NODE_OPTIONS and the like
+// would change what Node does at start-up.
 const ENV = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
+// What the timed commands get: the environment a login shell gives its user, none of
+// Node's own variables among them. A policy launch reads every entry.
+const SHELL_ENV = {
+  ...ENV, HOME: '/nonexistent', LANG: 'C.UTF-8', TERM: 'xterm-256color', SHELL: '/bin/sh', USER: 'nobody', LOGNAME: 'nobody',
+  MAIL: '/var/mail/nobody', PWD: '/', OLDPWD: '/', SHLVL: '1', _: '/usr/bin/capexec',
+};
+const ROOT_ENV = { ...SHELL_ENV, HOME: '/root', USER: 'root', LOGNAME: 'root', MAIL: '/var/mail/root' };
 const WARMUP = 10;
 const POLICY_RULES = 500;
 const SMALL_POLICY_RULES = 5;
@@ -158,7 +165,7 @@ function option(name, fallback) {
 }
 
 function bigEnvironment(bytes) {
-  const env = { ...ENV };
+  const env = { ...SHELL_ENV };
   const value = 'x'.repeat(1000);
   for (let i = 0, size = 0; size < bytes; i++, size += value.length + 12) env[`BENCH_${String(i).padStart(5, '0')}`] = value;
   return env;
@@ -224,29 +231,29 @@ async function main() {
     // The "node -e 0" and "/bin/true" rows with the same arguments or environment show
     // what Node.js and the kernel spend on them before and after capexec's own work.
     const benches = [
-      { name: '/bin/true', file: '/bin/true', args: [], options: { env: ENV, ...NOBODY } },
-      { name: 'setpriv', file: 'setpriv', args: ['--inh-caps', '+net_admin', '--ambient-caps', '+net_admin', '/bin/true'], options: { env: ENV } },
-      { name: 'node -e 0', file: node24, args: ['-e', '0'], options: { env: ENV, ...NOBODY } },
-      { name: 'capexec', file: capexec, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: ENV, ...NOBODY } },
-      { name: 'floor', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: ENV, ...NOBODY } },
-      { name: 'koffi floor', file: koffiFloor, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: ENV, ...NOBODY } },
-      { name: 'floor, 10,000 args', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true', ...manyArgs], options: { env: ENV, ...NOBODY } },
+      { name: '/bin/true', file: '/bin/true', args: [], options: { env: SHELL_ENV, ...NOBODY } },
+      { name: 'setpriv', file: 'setpriv', args: ['--inh-caps', '+net_admin', '--ambient-caps', '+net_admin', '/bin/true'], options: { env: ROOT_ENV } },
+      { name: 'node -e 0', file: node24, args: ['-e', '0'], options: { env: SHELL_ENV, ...NOBODY } },
+      { name: 'capexec', file: capexec, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: SHELL_ENV, ...NOBODY } },
+      { name: 'floor', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: SHELL_ENV, ...NOBODY } },
+      { name: 'koffi floor', file: koffiFloor, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: SHELL_ENV, ...NOBODY } },
+      { name: 'floor, 10,000 args', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true', ...manyArgs], options: { env: SHELL_ENV, ...NOBODY } },
       { name: 'floor, 1 MiB env', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: bigEnv, ...NOBODY } },
-      { name: '/bin/true, 10,000 args', file: '/bin/true', args: manyArgs, options: { env: ENV, ...NOBODY } },
-      { name: 'node -e 0, 10,000 args', file: node24, args: ['-e', '0', ...manyArgs], options: { env: ENV, ...NOBODY } },
-      { name: 'capexec, 10,000 args', file: capexec, args: ['--cap', 'net_admin', '--', '/bin/true', ...manyArgs], options: { env: ENV, ...NOBODY } },
+      { name: '/bin/true, 10,000 args', file: '/bin/true', args: manyArgs, options: { env: SHELL_ENV, ...NOBODY } },
+      { name: 'node -e 0, 10,000 args', file: node24, args: ['-e', '0', ...manyArgs], options: { env: SHELL_ENV, ...NOBODY } },
+      { name: 'capexec, 10,000 args', file: capexec, args: ['--cap', 'net_admin', '--', '/bin/true', ...manyArgs], options: { env: SHELL_ENV, ...NOBODY } },
       { name: '/bin/true, 1 MiB env', file: '/bin/true', args: [], options: { env: bigEnv, ...NOBODY } },
       { name: 'node -e 0, 1 MiB env', file: node24, args: ['-e', '0'], options: { env: bigEnv, ...NOBODY } },
       { name: 'capexec, 1 MiB env', file: capexec, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: bigEnv, ...NOBODY } },
       // Root mode, run by root as an entrypoint runs it, against the setpriv line that
       // gives the command the same state; and Node's own start-up as root.
-      { name: 'node -e 0, as root', file: node24, args: ['-e', '0'], options: { env: ENV } },
-      { name: 'capexec --user', file: capexec, args: ['--user', 'nobody', '--cap', 'net_admin', '--', '/bin/true'], options: { env: ENV } },
+      { name: 'node -e 0, as root', file: node24, args: ['-e', '0'], options: { env: ROOT_ENV } },
+      { name: 'capexec --user', file: capexec, args: ['--user', 'nobody', '--cap', 'net_admin', '--', '/bin/true'], options: { env: ROOT_ENV } },
       {
         name: 'setpriv --reuid',
         file: 'setpriv',
         args: ['--reuid=nobody', '--regid=nogroup', '--init-groups', '--inh-caps=-all,+net_admin', '--ambient-caps=-all,+net_admin', '--bounding-set=-all,+net_admin', '/bin/true'],
-        options: { env: ENV },
+        options: { env: ROOT_ENV },
       },
     ];
 
@@ -269,13 +276,13 @@ async function main() {
     runners.push(withPolicy, withPolicyParsed, withSmallPolicy, withoutPolicy);
     const launch = ['--cap', 'net_admin', '--', '/usr/bin/true'];
     benches.push(
-      { name: 'capexec, no policy', file: capexec, args: launch, options: { env: ENV, ...NOBODY }, runner: withoutPolicy },
-      { name: 'floor, in the namespace', file: floor, args: launch, options: { env: ENV, ...NOBODY }, runner: withoutPolicy },
-      { name: `capexec, ${POLICY_RULES}-rule policy`, file: capexec, args: launch, options: { env: ENV, ...NOBODY }, runner: withPolicy },
-      { name: `capexec, ${POLICY_RULES}-rule policy, parsed`, file: capexec, args: launch, options: { env: ENV, ...NOBODY }, runner: withPolicyParsed },
-      { name: `capexec, ${SMALL_POLICY_RULES}-rule policy`, file: capexec, args: launch, options: { env: ENV, ...NOBODY }, runner: withSmallPolicy },
-      { name: 'policy, program', file: capexec, args: ['--cap', 'net_admin', '--', plain, '-e', '0'], options: { env: ENV, ...NOBODY }, runner: withPolicy },
-      { name: 'policy, pinned program', file: capexec, args: ['--cap', 'net_admin', '--', pinned, '-e', '0'], options: { env: ENV, ...NOBODY }, runner: withPolicy },
+      { name: 'capexec, no policy', file: capexec, args: launch, options: { env: SHELL_ENV, ...NOBODY }, runner: withoutPolicy },
+      { name: 'floor, in the namespace', file: floor, args: launch, options: { env: SHELL_ENV, ...NOBODY }, runner: withoutPolicy },
+      { name: `capexec, ${POLICY_RULES}-rule policy`, file: capexec, args: launch, options: { env: SHELL_ENV, ...NOBODY }, runner: withPolicy },
+      { name: `capexec, ${POLICY_RULES}-rule policy, parsed`, file: capexec, args: launch, options: { env: SHELL_ENV, ...NOBODY }, runner: withPolicyParsed },
+      { name: `capexec, ${SMALL_POLICY_RULES}-rule policy`, file: capexec, args: launch, options: { env: SHELL_ENV, ...NOBODY }, runner: withSmallPolicy },
+      { name: 'policy, program', file: capexec, args: ['--cap', 'net_admin', '--', plain, '-e', '0'], options: { env: SHELL_ENV, ...NOBODY }, runner: withPolicy },
+      { name: 'policy, pinned program', file: capexec, args: ['--cap', 'net_admin', '--', pinned, '-e', '0'], options: { env: SHELL_ENV, ...NOBODY }, runner: withPolicy },
     );
 
     for (const bench of benches) bench.times = [];

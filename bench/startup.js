@@ -151,6 +151,23 @@ function siteRules(count) {
   return rules;
 }
 
+// Byte-identical copies of one executable start at different speeds: how the kernel
+// happened to cache each file's pages moved a start by up to 0.6 ms between copies. So
+// capexec and the floors are each timed as COPIES files, round by round in turn, all
+// given the file capability the installed capexec has.
+const COPIES = 3;
+
+function copiesOf(file) {
+  execFileSync('setcap', ['cap_net_admin+p', file]);
+  return [file, ...Array.from({ length: COPIES - 1 }, (_, i) => {
+    const copy = `${file}-${i + 1}`;
+    fs.copyFileSync(file, copy);
+    fs.chmodSync(copy, 0o755);
+    execFileSync('setcap', ['cap_net_admin+p', copy]);
+    return copy;
+  })];
+}
+
 function fail(message) {
   process.stderr.write(`bench: ${message}\n`);
   process.exit(1);
@@ -219,13 +236,12 @@ async function main() {
     const capexec = path.join(prefix, 'bin', 'capexec');
     // The floor (bench/floor.js): built as capexec is, given the same file capability
     // beside it, so that Node starts both in secure-execution mode alike.
-    const floor = path.join(prefix, 'libexec', 'capexec', 'floor');
-    await buildFloor(floor);
-    execFileSync('setcap', ['cap_net_admin+p', floor]);
+    const floorBuild = path.join(prefix, 'libexec', 'capexec', 'floor');
+    await buildFloor(floorBuild);
     // The floor of any launcher built on koffi, beside the koffi.node --install put there.
-    const koffiFloor = path.join(prefix, 'libexec', 'capexec', 'koffi-floor');
-    await buildFloor(koffiFloor, { koffi: true });
-    execFileSync('setcap', ['cap_net_admin+p', koffiFloor]);
+    const koffiFloorBuild = path.join(prefix, 'libexec', 'capexec', 'koffi-floor');
+    await buildFloor(koffiFloorBuild, { koffi: true });
+    const [capexecs, floor, koffiFloor] = [fs.realpathSync(capexec), floorBuild, koffiFloorBuild].map(copiesOf);
     const manyArgs = Array.from({ length: 10000 }, (_, i) => `argument-${i}`);
     const bigEnv = bigEnvironment(1 << 20);
     // The "node -e 0" and "/bin/true" rows with the same arguments or environment show
@@ -234,21 +250,21 @@ async function main() {
       { name: '/bin/true', file: '/bin/true', args: [], options: { env: SHELL_ENV, ...NOBODY } },
       { name: 'setpriv', file: 'setpriv', args: ['--inh-caps', '+net_admin', '--ambient-caps', '+net_admin', '/bin/true'], options: { env: ROOT_ENV } },
       { name: 'node -e 0', file: node24, args: ['-e', '0'], options: { env: SHELL_ENV, ...NOBODY } },
-      { name: 'capexec', file: capexec, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: SHELL_ENV, ...NOBODY } },
+      { name: 'capexec', file: capexecs, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: SHELL_ENV, ...NOBODY } },
       { name: 'floor', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: SHELL_ENV, ...NOBODY } },
       { name: 'koffi floor', file: koffiFloor, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: SHELL_ENV, ...NOBODY } },
       { name: 'floor, 10,000 args', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true', ...manyArgs], options: { env: SHELL_ENV, ...NOBODY } },
       { name: 'floor, 1 MiB env', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: bigEnv, ...NOBODY } },
       { name: '/bin/true, 10,000 args', file: '/bin/true', args: manyArgs, options: { env: SHELL_ENV, ...NOBODY } },
       { name: 'node -e 0, 10,000 args', file: node24, args: ['-e', '0', ...manyArgs], options: { env: SHELL_ENV, ...NOBODY } },
-      { name: 'capexec, 10,000 args', file: capexec, args: ['--cap', 'net_admin', '--', '/bin/true', ...manyArgs], options: { env: SHELL_ENV, ...NOBODY } },
+      { name: 'capexec, 10,000 args', file: capexecs, args: ['--cap', 'net_admin', '--', '/bin/true', ...manyArgs], options: { env: SHELL_ENV, ...NOBODY } },
       { name: '/bin/true, 1 MiB env', file: '/bin/true', args: [], options: { env: bigEnv, ...NOBODY } },
       { name: 'node -e 0, 1 MiB env', file: node24, args: ['-e', '0'], options: { env: bigEnv, ...NOBODY } },
-      { name: 'capexec, 1 MiB env', file: capexec, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: bigEnv, ...NOBODY } },
+      { name: 'capexec, 1 MiB env', file: capexecs, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: bigEnv, ...NOBODY } },
       // Root mode, run by root as an entrypoint runs it, against the setpriv line that
       // gives the command the same state; and Node's own start-up as root.
       { name: 'node -e 0, as root', file: node24, args: ['-e', '0'], options: { env: ROOT_ENV } },
-      { name: 'capexec --user', file: capexec, args: ['--user', 'nobody', '--cap', 'net_admin', '--', '/bin/true'], options: { env: ROOT_ENV } },
+      { name: 'capexec --user', file: capexecs, args: ['--user', 'nobody', '--cap', 'net_admin', '--', '/bin/true'], options: { env: ROOT_ENV } },
       {
         name: 'setpriv --reuid',
         file: 'setpriv',
@@ -276,19 +292,21 @@ async function main() {
     runners.push(withPolicy, withPolicyParsed, withSmallPolicy, withoutPolicy);
     const launch = ['--cap', 'net_admin', '--', '/usr/bin/true'];
     benches.push(
-      { name: 'capexec, no policy', file: capexec, args: launch, options: { env: SHELL_ENV, ...NOBODY }, runner: withoutPolicy },
+      { name: 'capexec, no policy', file: capexecs, args: launch, options: { env: SHELL_ENV, ...NOBODY }, runner: withoutPolicy },
       { name: 'floor, in the namespace', file: floor, args: launch, options: { env: SHELL_ENV, ...NOBODY }, runner: withoutPolicy },
-      { name: `capexec, ${POLICY_RULES}-rule policy`, file: capexec, args: launch, options: { env: SHELL_ENV, ...NOBODY }, runner: withPolicy },
-      { name: `capexec, ${POLICY_RULES}-rule policy, parsed`, file: capexec, args: launch, options: { env: SHELL_ENV, ...NOBODY }, runner: withPolicyParsed },
-      { name: `capexec, ${SMALL_POLICY_RULES}-rule policy`, file: capexec, args: launch, options: { env: SHELL_ENV, ...NOBODY }, runner: withSmallPolicy },
-      { name: 'policy, program', file: capexec, args: ['--cap', 'net_admin', '--', plain, '-e', '0'], options: { env: SHELL_ENV, ...NOBODY }, runner: withPolicy },
-      { name: 'policy, pinned program', file: capexec, args: ['--cap', 'net_admin', '--', pinned, '-e', '0'], options: { env: SHELL_ENV, ...NOBODY }, runner: withPolicy },
+      { name: `capexec, ${POLICY_RULES}-rule policy`, file: capexecs, args: launch, options: { env: SHELL_ENV, ...NOBODY }, runner: withPolicy },
+      { name: `capexec, ${POLICY_RULES}-rule policy, parsed`, file: capexecs, args: launch, options: { env: SHELL_ENV, ...NOBODY }, runner: withPolicyParsed },
+      { name: `capexec, ${SMALL_POLICY_RULES}-rule policy`, file: capexecs, args: launch, options: { env: SHELL_ENV, ...NOBODY }, runner: withSmallPolicy },
+      { name: 'policy, program', file: capexecs, args: ['--cap', 'net_admin', '--', plain, '-e', '0'], options: { env: SHELL_ENV, ...NOBODY }, runner: withPolicy },
+      { name: 'policy, pinned program', file: capexecs, args: ['--cap', 'net_admin', '--', pinned, '-e', '0'], options: { env: SHELL_ENV, ...NOBODY }, runner: withPolicy },
     );
 
     for (const bench of benches) bench.times = [];
     for (let round = 0; round < WARMUP + rounds; round++) {
       for (const bench of shuffle([...benches])) {
-        const elapsed = bench.runner === undefined ? run(bench) : await bench.runner.run(bench);
+        // Every case of one executable runs the same copy in a round, so pairs compare alike.
+        const timed = Array.isArray(bench.file) ? { ...bench, file: bench.file[round % bench.file.length] } : bench;
+        const elapsed = bench.runner === undefined ? run(timed) : await bench.runner.run(timed);
         if (round >= WARMUP) bench.times.push(elapsed);
       }
     }

@@ -152,7 +152,7 @@ function siteRules(count) {
 }
 
 // Byte-identical copies of one executable start at different speeds: how the kernel
-// happened to cache each file's pages moved a start by up to 0.6 ms between copies. So
+// happened to cache each file's pages moved a start by up to 0.9 ms between copies. So
 // capexec and the floors are each timed as COPIES files, round by round in turn, all
 // given the file capability the installed capexec has.
 const COPIES = 3;

@@ -153,17 +153,17 @@ function siteRules(count) {
 
 // Byte-identical copies of one executable start at different speeds: how the kernel
 // happened to cache each file's pages moved a start by up to 0.9 ms between copies. So
-// capexec and the floors are each timed as COPIES files, round by round in turn, all
-// given the file capability the installed capexec has.
+// capexec, the floors and node are each timed as COPIES files, round by round in turn,
+// each copy in `directory` with its original's file capabilities. About 1 GB in all.
 const COPIES = 3;
 
-function copiesOf(file) {
-  execFileSync('setcap', ['cap_net_admin+p', file]);
+function copiesOf(file, directory = path.dirname(file)) {
+  const capabilities = execFileSync('getcap', [file], { encoding: 'utf8' }).slice(file.length).trim();
   return [file, ...Array.from({ length: COPIES - 1 }, (_, i) => {
-    const copy = `${file}-${i + 1}`;
+    const copy = path.join(directory, `${path.basename(file)}-${i + 1}`);
     fs.copyFileSync(file, copy);
     fs.chmodSync(copy, 0o755);
-    execFileSync('setcap', ['cap_net_admin+p', copy]);
+    if (capabilities !== '') execFileSync('setcap', [capabilities, copy]);
     return copy;
   })];
 }
@@ -238,10 +238,13 @@ async function main() {
     // beside it, so that Node starts both in secure-execution mode alike.
     const floorBuild = path.join(prefix, 'libexec', 'capexec', 'floor');
     await buildFloor(floorBuild);
+    execFileSync('setcap', ['cap_net_admin+p', floorBuild]);
     // The floor of any launcher built on koffi, beside the koffi.node --install put there.
     const koffiFloorBuild = path.join(prefix, 'libexec', 'capexec', 'koffi-floor');
     await buildFloor(koffiFloorBuild, { koffi: true });
-    const [capexecs, floor, koffiFloor] = [fs.realpathSync(capexec), floorBuild, koffiFloorBuild].map(copiesOf);
+    execFileSync('setcap', ['cap_net_admin+p', koffiFloorBuild]);
+    const [capexecs, floor, koffiFloor] = [fs.realpathSync(capexec), floorBuild, koffiFloorBuild].map((file) => copiesOf(file));
+    const nodes = copiesOf(node24, prefix);
     const manyArgs = Array.from({ length: 10000 }, (_, i) => `argument-${i}`);
     const bigEnv = bigEnvironment(1 << 20);
     // The "node -e 0" and "/bin/true" rows with the same arguments or environment show
@@ -249,21 +252,21 @@ async function main() {
     const benches = [
       { name: '/bin/true', file: '/bin/true', args: [], options: { env: SHELL_ENV, ...NOBODY } },
       { name: 'setpriv', file: 'setpriv', args: ['--inh-caps', '+net_admin', '--ambient-caps', '+net_admin', '/bin/true'], options: { env: ROOT_ENV } },
-      { name: 'node -e 0', file: node24, args: ['-e', '0'], options: { env: SHELL_ENV, ...NOBODY } },
+      { name: 'node -e 0', file: nodes, args: ['-e', '0'], options: { env: SHELL_ENV, ...NOBODY } },
       { name: 'capexec', file: capexecs, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: SHELL_ENV, ...NOBODY } },
       { name: 'floor', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: SHELL_ENV, ...NOBODY } },
       { name: 'koffi floor', file: koffiFloor, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: SHELL_ENV, ...NOBODY } },
       { name: 'floor, 10,000 args', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true', ...manyArgs], options: { env: SHELL_ENV, ...NOBODY } },
       { name: 'floor, 1 MiB env', file: floor, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: bigEnv, ...NOBODY } },
       { name: '/bin/true, 10,000 args', file: '/bin/true', args: manyArgs, options: { env: SHELL_ENV, ...NOBODY } },
-      { name: 'node -e 0, 10,000 args', file: node24, args: ['-e', '0', ...manyArgs], options: { env: SHELL_ENV, ...NOBODY } },
+      { name: 'node -e 0, 10,000 args', file: nodes, args: ['-e', '0', ...manyArgs], options: { env: SHELL_ENV, ...NOBODY } },
       { name: 'capexec, 10,000 args', file: capexecs, args: ['--cap', 'net_admin', '--', '/bin/true', ...manyArgs], options: { env: SHELL_ENV, ...NOBODY } },
       { name: '/bin/true, 1 MiB env', file: '/bin/true', args: [], options: { env: bigEnv, ...NOBODY } },
-      { name: 'node -e 0, 1 MiB env', file: node24, args: ['-e', '0'], options: { env: bigEnv, ...NOBODY } },
+      { name: 'node -e 0, 1 MiB env', file: nodes, args: ['-e', '0'], options: { env: bigEnv, ...NOBODY } },
       { name: 'capexec, 1 MiB env', file: capexecs, args: ['--cap', 'net_admin', '--', '/bin/true'], options: { env: bigEnv, ...NOBODY } },
       // Root mode, run by root as an entrypoint runs it, against the setpriv line that
       // gives the command the same state; and Node's own start-up as root.
-      { name: 'node -e 0, as root', file: node24, args: ['-e', '0'], options: { env: ROOT_ENV } },
+      { name: 'node -e 0, as root', file: nodes, args: ['-e', '0'], options: { env: ROOT_ENV } },
       { name: 'capexec --user', file: capexecs, args: ['--user', 'nobody', '--cap', 'net_admin', '--', '/bin/true'], options: { env: ROOT_ENV } },
       {
         name: 'setpriv --reuid',
@@ -304,7 +307,8 @@ async function main() {
     for (const bench of benches) bench.times = [];
     for (let round = 0; round < WARMUP + rounds; round++) {
       for (const bench of shuffle([...benches])) {
-        // Every case of one executable runs the same copy in a round, so pairs compare alike.
+        // The cases of one executable run the same copy of it in a round, so that the
+        // pairs among them compare a copy with itself.
         const timed = Array.isArray(bench.file) ? { ...bench, file: bench.file[round % bench.file.length] } : bench;
         const elapsed = bench.runner === undefined ? run(timed) : await bench.runner.run(timed);
         if (round >= WARMUP) bench.times.push(elapsed);

@@ -285,7 +285,7 @@ export function bindLibc(koffi: Koffi): Libc {
     },
     environ: () => koffi.decode(environ, 'void *') as bigint,
     // argz_create(3) copies every entry into one block, where a view and a strlen() of
-    // each took a policy launch 15 µs an entry.
+    // each took a policy launch 0.18 ms for 32 variables.
     environBlock: () => {
       const vector = koffi.decode(environ, 'void *') as bigint | null;
       if (vector === null) return { block: Buffer.alloc(0), count: 0 };

@@ -1,10 +1,13 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Koffi } from '../../../src/kernel/addon';
 import { bindLibc, libc } from '../../../src/kernel/libc';
 import { CapexecError, SyscallError } from '../../../src/support/errors';
+import { ROOT } from '../../helpers/privileged';
 
-const ERRNO = { EPERM: 1, EBADF: 9, EINVAL: 22, ENOSYS: 38, ENODATA: 61 };
+const ERRNO = { EPERM: 1, EBADF: 9, ENOMEM: 12, EINVAL: 22, ENOSYS: 38, ENODATA: 61 };
 
 // koffi as libc.ts sees it, with each C function answered by `results` under its name;
 // a name left out is missing from libc. errno is what the last failing call set.
@@ -65,19 +68,42 @@ test('argz_count and argz_extract, in the real glibc: a pointer to each string o
   assert.is(offsets[4], 0n);
 });
 
-test('environBlock, in the real glibc: every entry of environ byte for byte, NUL-ended, back to back', () => {
-  const c = libc();
-  c.setenv('CAPEXEC_TEST_BYTES', Buffer.from([0xff, 0x3d, 0x41]));
-  try {
+// In a process of its own, whose environment is known: each entry, in order, byte for
+// byte, one that is empty and one that is no UTF-8 among them.
+test('environBlock, in the real glibc: every entry of environ in order, byte for byte, NUL-ended, back to back', () => {
+  const script = `
+    const c = require(${JSON.stringify(join(ROOT, 'build', 'src', 'kernel', 'libc.js'))}).libc();
+    c.setenv('D', Buffer.from([0xff, 0x3d]));
     const { block, count } = c.environBlock();
-    const entries = block.toString('latin1').split('\0');
-    assert.is(entries.pop(), '');
-    assert.is(entries.length, count);
-    assert.ok(entries.includes('CAPEXEC_TEST_BYTES=\xff=A'));
-    assert.equal(entries.map((entry) => entry.slice(0, entry.indexOf('='))).sort(), Object.keys(process.env).sort());
-  } finally {
-    delete process.env['CAPEXEC_TEST_BYTES'];
-  }
+    process.stdout.write(JSON.stringify({ block: block.toString('hex'), count }));`;
+  const child = spawnSync(process.execPath, ['-e', script], { env: { A: '1', B: '', C: 'x y' }, encoding: 'utf8' });
+  assert.is(child.status, 0, child.stderr);
+  const { block, count } = JSON.parse(child.stdout) as { block: string; count: number };
+  assert.is(Buffer.from(block, 'hex').toString('latin1'), 'A=1\0B=\0C=x y\0D=\xff=\0');
+  assert.is(count, 4);
+});
+
+test('environBlock: no environ is no entry; argz_create failing is its errno; the block is freed', () => {
+  const freed: unknown[] = [];
+  const emptyEnviron = fakeKoffi(ok());
+  emptyEnviron.koffi.decode = () => null;
+  assert.equal(bindLibc(emptyEnviron.koffi).environBlock(), { block: Buffer.alloc(0), count: 0 });
+  const failing = fakeKoffi(ok({ argz_create: () => 12, free: (pointer: unknown) => freed.push(pointer) }));
+  failing.koffi.decode = () => 0x1000n;
+  assert.throws(() => bindLibc(failing.koffi).environBlock(), syscallError('argz_create', 'ENOMEM'));
+  const copied = fakeKoffi(ok({
+    argz_create: (_vector: unknown, argz: unknown, length: unknown) => {
+      (argz as Buffer).writeBigUInt64LE(0x2000n, 0);
+      (length as Buffer).writeBigUInt64LE(4n, 0);
+      return 0;
+    },
+    argz_count: () => 2,
+    free: (pointer: unknown) => freed.push(pointer),
+  }));
+  copied.koffi.decode = () => 0x1000n;
+  copied.koffi.view = () => new Uint8Array(Buffer.from('A\0B\0')).buffer;
+  assert.equal(bindLibc(copied.koffi).environBlock(), { block: Buffer.from('A\0B\0'), count: 2 });
+  assert.equal(freed, [0x2000n]);
 });
 
 test('a call returning -1 throws the errno by name, with strerror text', () => {
